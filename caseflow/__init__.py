@@ -1,0 +1,133 @@
+"""caseflow: case tracking for Assisted Voluntary Return and Reintegration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from caseflow import extensions as ext
+from caseflow.db import configure_engine
+from caseflow.errors import AccessDenied, NotFound
+from caseflow.i18n import select_locale
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> str:
+    """templates/ or migrations/: beside the package in a checkout, inside it once installed
+    from a wheel (pyproject.toml copies them there)."""
+    checkout = PACKAGE_DIR.parent / name
+    return str(checkout if checkout.is_dir() else PACKAGE_DIR / name)
+
+
+def create_app(config: dict[str, Any]) -> Flask:
+    """Build the app from a config mapping (see config.load_config)."""
+    app = Flask(__name__, template_folder=_resource_dir("templates"),
+                instance_path=config.get("INSTANCE_PATH"), instance_relative_config=False)
+    app.config.update(config)
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=_resource_dir("migrations"),
+                     render_as_batch=True, compare_type=True)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+    with app.app_context():
+        configure_engine(ext.db.engine)
+
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from caseflow.accounts.models import User
+
+    ext.login_manager.init_app(app)
+    ext.login_manager.login_view = "accounts.login"
+    ext.login_manager.login_message = _l("Please log in to see this page.")
+    ext.login_manager.login_message_category = "info"
+
+    @ext.login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = ext.db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # A deactivated account or office loses its sessions at the next request.
+        if user is None or not user.is_active or not user.office.is_active:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from caseflow.accounts.admin import bp as admin_bp
+    from caseflow.accounts.views import bp as accounts_bp
+    from caseflow.dashboard.views import bp as dashboard_bp
+
+    for blueprint in (accounts_bp, admin_bp, dashboard_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from caseflow.accounts.cli import offices_cli, users_cli
+    from caseflow.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(offices_cli)
+    app.cli.add_command(demo_cli)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(status: int, title: Any, message: Any) -> tuple[str, int]:
+        return render_template("errors/error.html", status=status, title=title,
+                               message=message), status
+
+    @app.errorhandler(403)
+    @app.errorhandler(AccessDenied)
+    def forbidden(_error: Exception) -> tuple[str, int]:
+        return page(403, _l("Access denied"),
+                    _l("You do not have permission to see this page. If you think you should, "
+                       "ask your manager or an administrator."))
+
+    @app.errorhandler(404)
+    @app.errorhandler(NotFound)
+    def not_found(_error: Exception) -> tuple[str, int]:
+        return page(404, _l("Page not found"),
+                    _l("This page does not exist, or it has moved. Check the address, or go "
+                       "back to your dashboard."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error: CSRFError) -> tuple[str, int]:
+        return page(400, _l("Form expired"),
+                    _l("The form was open too long or came from elsewhere. Go back, reload "
+                       "the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def other_http(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 500
+        return page(status, _l("Request not accepted"),
+                    _l("The request could not be handled (HTTP %(status)s).", status=status))
+
+    @app.errorhandler(500)
+    def server_error(_error: Exception) -> tuple[str, int]:
+        # The traceback goes to the log (Flask logs it); the visitor sees no internals.
+        ext.db.session.rollback()
+        return page(500, _l("Something went wrong"),
+                    _l("An unexpected error stopped this page. Nothing was saved. The error "
+                       "has been logged; try again, and tell an administrator if it "
+                       "happens again."))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from caseflow.accounts.forms import LanguageForm
+    from caseflow.accounts.models import Role
+
+    @app.context_processor
+    def shell_context() -> dict[str, Any]:
+        return {"Role": Role, "language_form": LanguageForm, "get_locale": get_locale}

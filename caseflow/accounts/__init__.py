@@ -1,0 +1,1 @@
+"""Users, offices, login and the admin pages that manage them."""

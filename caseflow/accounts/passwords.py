@@ -1,0 +1,54 @@
+"""argon2id password hashing, with the cost taken from the app's config."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from flask_babel import gettext as _
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"],
+        memory_cost=config["ARGON2_MEMORY_COST"],
+        parallelism=config["ARGON2_PARALLELISM"],
+        type=Type.ID,
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)
+
+
+def burn_verification_time() -> None:
+    """Spend what a real check costs, so an unknown e-mail answers as slowly as a known one."""
+    hasher = _hasher()
+    verify_password(hasher.hash("timing-equaliser"), "not-the-password")
+
+
+def password_problems(password: str) -> list[str]:
+    """What is wrong with a new password, as messages for the form."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(_("Use at least %(n)d characters.", n=MIN_LENGTH))
+    if len(password) > MAX_LENGTH:
+        problems.append(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+    if password and not password.strip():
+        problems.append(_("The password cannot be only spaces."))
+    return problems

@@ -1,0 +1,81 @@
+"""Login, logout, and what a user changes about their own account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from caseflow.accounts import services
+from caseflow.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
+from caseflow.errors import LoginFailed, ValidationFailed
+from caseflow.extensions import db
+from caseflow.web import safe_next_url, show_errors
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except LoginFailed as error:
+            db.session.commit()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            # A fresh session at login, so a session id planted before login is worthless.
+            session.clear()
+            login_user(user)
+            return redirect(safe_next_url(form.next.data) or url_for("dashboard.index"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    language = str(get_locale())
+    logout_user()
+    session.clear()
+    # Keep talking the language the user chose, on the login page that follows.
+    session["language"] = language
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data or "",
+                                     form.new_password.data or "")
+        except ValidationFailed as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Response:
+    """Switch the interface language: saved on the account, or in the session before login."""
+    form = LanguageForm()
+    back = safe_next_url(request.form.get("next")) or url_for("dashboard.index")
+    if not form.validate():
+        flash(_("Choose English, French or Dutch."), "error")
+        return redirect(back)
+    language = form.language.data or None
+    if current_user.is_authenticated:
+        services.set_preferred_language(current_user, language)
+        db.session.commit()
+    session["language"] = language
+    return redirect(back)

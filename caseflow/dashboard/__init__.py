@@ -1,0 +1,1 @@
+"""The home page: a dashboard that fits the user's role."""

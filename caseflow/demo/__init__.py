@@ -1,0 +1,1 @@
+"""Realistic demo data: fixed offices and logins, and seeded generators for benchmarks."""

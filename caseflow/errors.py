@@ -1,0 +1,45 @@
+"""Typed domain errors. Services raise them; views and error handlers turn them into pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class CaseflowError(Exception):
+    """Base for errors a user can be told about."""
+
+    status_code = 400
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or str(self.default_message))
+        self.message = message or str(self.default_message)
+
+    default_message = _l("The request could not be completed.")
+
+
+class ValidationFailed(CaseflowError):
+    """Input that breaks a rule. `errors` maps a field name (or "" for the whole form)
+    to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]] | str, field: str = "") -> None:
+        if isinstance(errors, str):
+            errors = {field: [errors]}
+        self.errors = errors
+        super().__init__("; ".join(m for msgs in errors.values() for m in msgs))
+
+
+class AccessDenied(CaseflowError):
+    status_code = 403
+    default_message = _l("You do not have permission to do this.")
+
+
+class NotFound(CaseflowError):
+    status_code = 404
+    default_message = _l("This page does not exist.")
+
+
+class LoginFailed(CaseflowError):
+    status_code = 401
+    # One message for unknown e-mail, wrong password and inactive account, so the
+    # login form does not tell an attacker which accounts exist.
+    default_message = _l("Wrong e-mail address or password.")
