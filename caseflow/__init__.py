@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -127,6 +127,11 @@ def _register_error_pages(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from caseflow.accounts.forms import LanguageForm
     from caseflow.accounts.models import Role
+
+    # Day-month-year with a localised month name reads the same way in every office
+    # (Babel's "short" English format would be the American 11/27/26).
+    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "d MMM y, HH:mm")
+    app.jinja_env.filters["day"] = lambda value: format_date(value, "d MMM y")
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

@@ -60,3 +60,14 @@ def test_layout_fits_a_phone(client):
     page = client.get("/login").text
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "@media (max-width: 40rem)" in client.get("/static/css/caseflow.css").text
+
+
+def test_times_are_shown_in_the_configured_zone(client, login_as):
+    from datetime import UTC, datetime
+
+    from caseflow.extensions import db
+
+    admin = login_as("admin")
+    admin.last_login_at = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 next day in Brussels
+    db.session.commit()
+    assert "2 Jul 2026, 00:30" in client.get("/admin/users").text
