@@ -32,6 +32,8 @@ def create_app(config: dict[str, Any]) -> Flask:
                 instance_path=config.get("INSTANCE_PATH"), instance_relative_config=False)
     app.config.update(config)
 
+    import caseflow.models  # noqa: F401 - every table in the metadata, for Alembic too
+
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=_resource_dir("migrations"),
                      render_as_batch=True, compare_type=True)
@@ -68,10 +70,15 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from caseflow.accounts.admin import bp as admin_bp
     from caseflow.accounts.views import bp as accounts_bp
+    from caseflow.api.views import bp as api_bp
+    from caseflow.cases.views import bp as cases_bp
     from caseflow.dashboard.views import bp as dashboard_bp
+    from caseflow.documents.views import bp as documents_bp
 
-    for blueprint in (accounts_bp, admin_bp, dashboard_bp):
+    for blueprint in (accounts_bp, admin_bp, api_bp, cases_bp, dashboard_bp, documents_bp):
         app.register_blueprint(blueprint)
+    # The API authenticates with bearer tokens, not cookies: CSRF does not apply to it.
+    ext.csrf.exempt(api_bp)
 
 
 def _register_cli(app: Flask) -> None:

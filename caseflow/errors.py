@@ -43,3 +43,29 @@ class LoginFailed(CaseflowError):
     # One message for unknown e-mail, wrong password and inactive account, so the
     # login form does not tell an attacker which accounts exist.
     default_message = _l("Wrong e-mail address or password.")
+
+
+class InvalidTransition(CaseflowError):
+    """A refused change of stage. `code` says why: wrong_stage, wrong_role, not_your_case,
+    missing_data or invalid_data; `errors` maps the stage-data fields to their messages."""
+
+    status_code = 409
+
+    def __init__(self, code: str, message: str,
+                 errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.errors = errors or {}
+
+
+class StaleEdit(CaseflowError):
+    """Someone saved the record after this user loaded it. `changes` lists what they changed:
+    [{"at", "by", "field", "old", "new"}]."""
+
+    status_code = 409
+
+    def __init__(self, message: str, current_version: int,
+                 changes: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+        self.changes = changes

@@ -1,0 +1,1 @@
+"""JSON API v1: bearer-token access to cases, with the same rules as the pages."""

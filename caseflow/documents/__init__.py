@@ -1,0 +1,1 @@
+"""Scanned documents attached to cases and people."""

@@ -1,0 +1,5 @@
+"""Document upload and download (being written)."""
+
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__)

@@ -1,0 +1,1 @@
+"""People recorded in cases: names and how to find them."""
