@@ -38,3 +38,42 @@ def make_user(role: Role = Role.caseworker, office: Office | None = None,
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def person_data(role: str = "principal", **fields: Any) -> Any:
+    """A valid PersonData for the household of a new case."""
+    from datetime import date
+
+    from caseflow.cases.services import PersonData, TravelDocumentData
+    from caseflow.people.models import DocumentKind, HouseholdRole, Sex
+
+    n = next(_sequence)
+    defaults: dict[str, Any] = {
+        "role": HouseholdRole(role), "given_names": "Arben", "family_name": f"Hoxha{n}",
+        "sex": Sex.male, "date_of_birth": date(1985, 3, 14), "nationality": "AL",
+        "documents": [TravelDocumentData(DocumentKind.passport, f"BA{n:07d}", "AL",
+                                         date(2035, 1, 1))],
+    }
+    if role == "child":
+        defaults.update(given_names="Elira", sex=Sex.female, date_of_birth=date(2015, 6, 2))
+    return PersonData(**{**defaults, **fields})
+
+
+def make_case(office: Office | None = None, by: User | None = None,
+              household: list[Any] | None = None, country: str = "AL", **details: Any) -> Any:
+    """A registered case made through the registration service (duplicates accepted)."""
+    from datetime import date
+
+    from caseflow.cases.services import CaseDetails, Registration, register_case
+    from caseflow.people.models import ConsentPurpose
+
+    if by is None:
+        by = make_user(role=Role.caseworker, office=office)
+    registration = Registration(
+        details=CaseDetails(country_of_return=country,
+                            municipality=details.pop("municipality", "Shkodër")),
+        household=household or [person_data()],
+        consent_on=date.today(),
+        consent_purposes=[ConsentPurpose.case_processing, ConsentPurpose.partner_sharing],
+        duplicate_reason="test data")
+    return register_case(registration, by=by)

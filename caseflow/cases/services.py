@@ -6,6 +6,7 @@ Services check permission and data, change objects and flush; the caller commits
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from datetime import date
 from typing import Any
 
@@ -235,7 +236,7 @@ def register_case(data: Registration, *, by: User, today: date | None = None) ->
 
 
 def _new_beneficiary(case: Case, person: PersonData, position: int) -> Beneficiary:
-    beneficiary = Beneficiary(case=case, position=position)
+    beneficiary = Beneficiary(position=position)
     _set_person_fields(beneficiary, person)
     for code in dict.fromkeys(person.vulnerabilities):
         beneficiary.vulnerabilities.append(BeneficiaryVulnerability(code=code, case=case))
@@ -252,7 +253,7 @@ def _set_person_fields(beneficiary: Beneficiary, person: PersonData) -> dict[str
     changes: dict[str, list[Any]] = {}
     for name in PERSON_FIELDS:
         value = getattr(person, name)
-        if isinstance(value, str):
+        if isinstance(value, str) and not isinstance(value, Enum):
             value = value.strip() or None
             if name in ("given_names", "family_name"):
                 value = value or ""

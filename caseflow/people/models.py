@@ -220,7 +220,6 @@ class Beneficiary(Base):
     school_records: Mapped[list[SchoolRecord]] = relationship(
         back_populates="beneficiary", cascade="all, delete-orphan",
         order_by="SchoolRecord.year_from")
-    name_keys: Mapped[list[NameKey]] = relationship(cascade="all, delete-orphan")
 
     @property
     def full_name(self) -> str:
@@ -252,6 +251,7 @@ class BeneficiaryVulnerability(Base):
                                          index=True)
 
     beneficiary: Mapped[Beneficiary] = relationship(back_populates="vulnerabilities")
+    case: Mapped[Case] = relationship()
 
 
 class IdentityDocument(Base):
