@@ -6,8 +6,8 @@ Services check permission and data, change objects and flush; the caller commits
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from flask_babel import gettext as _
