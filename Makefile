@@ -35,7 +35,7 @@ test: $(STAMP) translations lint
 # Re-extract the messages after changing user-visible text, then translate the new entries.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location --omit-header --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 clean-venv:
 	rm -rf $(VENV)

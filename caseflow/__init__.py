@@ -83,10 +83,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from caseflow.accounts.cli import offices_cli, users_cli
+    from caseflow.cases.cli import cases_cli
     from caseflow.demo.cli import demo_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(offices_cli)
+    app.cli.add_command(cases_cli)
     app.cli.add_command(demo_cli)
 
 
@@ -131,15 +133,31 @@ def _register_error_pages(app: Flask) -> None:
                        "happens again."))
 
 
+def country_name(code: str | None) -> str:
+    """A country code in words, in the user's language (Kosovo with its asterisk)."""
+    from babel import Locale
+
+    from caseflow.accounts.models import COUNTRIES
+
+    if not code:
+        return ""
+    if code in COUNTRIES:
+        return str(COUNTRIES[code])
+    return Locale.parse(str(get_locale())).territories.get(code, code)
+
+
 def _register_template_helpers(app: Flask) -> None:
     from caseflow.accounts.forms import LanguageForm
     from caseflow.accounts.models import Role
+    from caseflow.cases.services import can_register
 
     # Day-month-year with a localised month name reads the same way in every office
     # (Babel's "short" English format would be the American 11/27/26).
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "d MMM y, HH:mm")
     app.jinja_env.filters["day"] = lambda value: format_date(value, "d MMM y")
+    app.jinja_env.filters["country"] = country_name
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:
-        return {"Role": Role, "language_form": LanguageForm, "get_locale": get_locale}
+        return {"Role": Role, "language_form": LanguageForm, "get_locale": get_locale,
+                "can_register_cases": can_register}

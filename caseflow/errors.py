@@ -47,7 +47,9 @@ class LoginFailed(CaseflowError):
 
 class InvalidTransition(CaseflowError):
     """A refused change of stage. `code` says why: wrong_stage, wrong_role, not_your_case,
-    missing_data or invalid_data; `errors` maps the stage-data fields to their messages."""
+    missing_data, invalid_data, or precondition (the case itself is not ready: no counselling
+    session, no consent, a missing travel document, the four-eyes rule); `errors` maps the
+    stage-data fields (or "" for the case as a whole) to their messages."""
 
     status_code = 409
 

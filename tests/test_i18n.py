@@ -19,10 +19,14 @@ def extracted(tmp_path_factory) -> set[str]:
     """Every message id in the code and templates right now (not the checked-in .pot)."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "extract",
-                    "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "caseflow", "templates"],
+                    "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
                    cwd=ROOT, check=True, timeout=120)
     with pot.open("rb") as f:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    # babel.cfg's patterns match paths relative to the folder given: guard against a
+    # configuration that silently extracts nothing.
+    assert len(ids) > 100, "extraction found almost no messages: check babel.cfg"
+    return ids
 
 
 @pytest.mark.parametrize("language", ["fr", "nl"])

@@ -24,7 +24,9 @@ def test_each_role_has_its_dashboard(client, login_as, role, expected):
 
 def test_empty_states_are_honest(client, login_as):
     login_as(Role.caseworker)
-    assert "not available in this version" in client.get("/").text
+    page = client.get("/").text
+    assert "No open case is assigned to you." in page
+    assert "No departures booked for the coming week." in page
 
 
 def test_not_found_page(client, login_as):

@@ -126,7 +126,7 @@ def deactivate_user(user_id: int) -> str | Response:
             db.session.commit()
             flash(_("%(name)s can no longer log in.", name=user.full_name), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/confirm.html", form=form,
+    return render_template("confirm.html", form=form,
                            title=_("Deactivate %(name)s?", name=user.full_name),
                            message=_("%(name)s will no longer be able to log in. Their records "
                                      "stay in caseflow. You can reactivate the account later.",
@@ -208,7 +208,7 @@ def deactivate_office(office_id: int) -> str | Response:
             db.session.commit()
             flash(_("Office %(name)s deactivated.", name=office.name), "success")
         return redirect(url_for("admin.offices"))
-    return render_template("admin/confirm.html", form=form,
+    return render_template("confirm.html", form=form,
                            title=_("Deactivate %(name)s?", name=office.name),
                            message=_("No new users can be added to a deactivated office. "
                                      "You can reactivate it later."),

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from caseflow.accounts import services
+from caseflow.accounts import services, tokens
 from caseflow.accounts.models import COUNTRIES, Office, OfficeKind, Role, User
 from caseflow.errors import ValidationFailed
 from caseflow.extensions import db
@@ -58,6 +58,30 @@ def list_users() -> None:
         status = "active" if user.is_active else "inactive"
         click.echo(f"{user.email:<{width}}  {user.role.value:<21}  {status:<8}  "
                    f"{user.office.name}")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. the script using it.")
+def create_api_token(email: str, name: str) -> None:
+    """Create a personal API token for EMAIL and print it (once: it is stored hashed)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.BadParameter(f"no user with the e-mail address {email!r}",
+                                 param_hint="EMAIL")
+    if not user.is_active:
+        raise click.BadParameter(f"the account {user.email} is deactivated",
+                                 param_hint="EMAIL")
+    try:
+        token, secret = tokens.create_token(user, name)
+    except ValidationFailed as error:
+        db.session.rollback()
+        _print_errors(error)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"Created API token {token.name!r} for {user.email}. Copy it now; it is not "
+               "shown again:", err=True)
+    click.echo(secret)
 
 
 offices_cli = AppGroup("offices", help="Manage offices.")

@@ -81,3 +81,10 @@ class ConfirmForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_CHOICES),
                            validators=[Optional()])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[
+        DataRequired(_l("Give the token a name, e.g. the script that uses it.")),
+        Length(max=80)],
+        description=_l("What will use it, e.g. \u201cmonthly export script\u201d."))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from caseflow.accounts import services
-from caseflow.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
+from caseflow.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LanguageForm,
+    LoginForm,
+    TokenForm,
+)
+from caseflow.accounts.tokens import ApiToken, create_token, revoke_token
 from caseflow.errors import LoginFailed, ValidationFailed
 from caseflow.extensions import db
 from caseflow.web import safe_next_url, show_errors
@@ -63,6 +71,41 @@ def change_password() -> str | Response:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> str | Response:
+    """Personal API tokens: create one (its secret is shown once), see and revoke them."""
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _token, secret = create_token(current_user, form.name.data or "")
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                              .order_by(ApiToken.created_at.desc())).all()
+    return render_template("accounts/tokens.html", form=form, tokens=rows, secret=secret,
+                           revoke_form=ConfirmForm())
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int) -> Response:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        revoke_token(token, by=current_user)
+        db.session.commit()
+        flash(_("Token “%(name)s” revoked: it no longer works.", name=token.name),
+              "success")
+    return redirect(url_for("accounts.tokens"))
 
 
 @bp.route("/language", methods=["POST"])

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as sql_case
 
 from caseflow.accounts.models import User
 from caseflow.cases.models import Case
@@ -93,14 +94,17 @@ def find_duplicates(people: Sequence[PersonLike], *, viewer: User,
         skeletons = {f"s:{skel}" for _folded, skel in names.query_keys(full)}
         if person.name_original:
             skeletons |= {f"s:{skel}" for _f, skel in names.query_keys(person.name_original)}
-        by_name = select(NameKey.beneficiary_id).where(NameKey.key.in_(skeletons)) \
-            if skeletons else None
-        conditions = [and_(Beneficiary.date_of_birth == person.date_of_birth,
-                           Beneficiary.nationality == person.nationality)]
-        if by_name is not None:
-            conditions.append(Beneficiary.id.in_(by_name))
+        same_birth = and_(Beneficiary.date_of_birth == person.date_of_birth,
+                          Beneficiary.nationality == person.nationality)
+        by_name = select(NameKey.beneficiary_id, func.count().label("hits")) \
+            .where(NameKey.key.in_(skeletons)).group_by(NameKey.beneficiary_id).subquery()
+        # Most name keys in common (then same birth) first, so that namesakes of a common
+        # given name cannot push the real look-alike past CANDIDATE_LIMIT.
+        closeness = func.coalesce(by_name.c.hits, 0) + sql_case((same_birth, 1), else_=0)
         query = select(Beneficiary, Case).join(Case, Beneficiary.case_id == Case.id) \
-            .where(or_(*conditions)).limit(CANDIDATE_LIMIT)
+            .outerjoin(by_name, by_name.c.beneficiary_id == Beneficiary.id) \
+            .where(or_(same_birth, by_name.c.beneficiary_id.is_not(None))) \
+            .order_by(closeness.desc(), Beneficiary.id).limit(CANDIDATE_LIMIT)
         if exclude_case_id is not None:
             query = query.where(Case.id != exclude_case_id)
         for other, case in db.session.execute(query).all():

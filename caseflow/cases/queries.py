@@ -77,12 +77,17 @@ def decode_cursor(cursor: str, sort: str) -> tuple[str, Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         direction, value, case_id = json.loads(raw)
-        if direction not in ("after", "before") or not isinstance(case_id, int):
+        # A forged cursor must not reach the database with values it cannot take: ids
+        # beyond 32 bits, naive datetimes, NUL characters.
+        if direction not in ("after", "before") or isinstance(case_id, bool) \
+                or not isinstance(case_id, int) or not 0 <= case_id < 2**31:
             raise ValueError
         column, _desc = SORTS[sort]
         if column.key == "registered_at":
             value = datetime.fromisoformat(value)
-        elif not isinstance(value, str):
+            if value.tzinfo is None:
+                raise ValueError
+        elif not isinstance(value, str) or "\x00" in value:
             raise ValueError
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
         raise BadCursor("cursor") from None
@@ -94,11 +99,14 @@ def name_match(text: str) -> Any | None:
     conditions = []
     for folded, skel in names.query_keys(text):
         key = f"f:{folded}"
-        matching = select(NameKey.case_id).where(or_(
+        matching = select(NameKey.beneficiary_id).where(or_(
             and_(NameKey.key >= key, NameKey.key < key + PREFIX_END),
             NameKey.key == f"s:{skel}"))
-        conditions.append(Case.id.in_(matching))
-    return and_(*conditions) if conditions else None
+        conditions.append(Beneficiary.id.in_(matching))
+    if not conditions:
+        return None
+    # Every token on the same person, not spread over the household.
+    return Case.id.in_(select(Beneficiary.case_id).where(and_(*conditions)))
 
 
 def text_match(text: str) -> Any:
@@ -112,7 +120,9 @@ def text_match(text: str) -> Any:
             options.append(Case.number == f"BE-{year}-{seq}")
         else:
             prefix = f"BE-{year}-{seq}"
-            options.append(and_(Case.number >= prefix, Case.number < prefix + PREFIX_END))
+            # LIKE, not a range ending in PREFIX_END: Case.number has the database's
+            # collation, which need not be byte order (unlike NameKey.key).
+            options.append(Case.number.startswith(prefix, autoescape=True))
     if OE_NUMBER.match(text):
         options.append(Case.id.in_(select(Beneficiary.case_id).where(
             Beneficiary.oe_number == text.upper())))
@@ -143,7 +153,7 @@ def filtered(user: User, filters: CaseFilters) -> Select[tuple[Case]]:
             BeneficiaryVulnerability.code == filters.vulnerability)))
     if filters.registered_from:
         query = query.where(Case.registered_at >= _day_start(filters.registered_from))
-    if filters.registered_to:
+    if filters.registered_to and filters.registered_to < date.max:  # +1 day must exist
         query = query.where(
             Case.registered_at < _day_start(filters.registered_to + timedelta(days=1)))
     if filters.departed_from:

@@ -143,8 +143,31 @@ def _check_household(household: list[PersonData], today: date) -> dict[str, list
     principals = [p for p in household if p.role is HouseholdRole.principal]
     if len(principals) != 1:
         errors["household"] = [_("A household has exactly one principal applicant.")]
+    seen: set[tuple[DocumentKind, str, str]] = set()
     for n, person in enumerate(household):
         errors.update(_check_person(person, f"household.{n}.", today))
+        errors.update(_check_documents(person, f"household.{n}.", seen))
+    return errors
+
+
+def _check_documents(person: PersonData, prefix: str,
+                     seen: set[tuple[DocumentKind, str, str]]) -> dict[str, list[str]]:
+    """A travel document is recorded once in caseflow (unique kind, number and country):
+    say so for the field instead of failing on the database's unique constraint."""
+    errors: dict[str, list[str]] = {}
+    for n, doc in enumerate(person.documents):
+        number = doc.number.strip().upper()
+        if not number:
+            continue
+        key = (doc.kind, number, doc.issuing_country)
+        if key in seen:
+            errors[f"{prefix}documents.{n}.number"] = [_("This document is given twice.")]
+        elif db.session.scalar(select(IdentityDocument.id).where(
+                IdentityDocument.kind == doc.kind, IdentityDocument.number == number,
+                IdentityDocument.issuing_country == doc.issuing_country)):
+            errors[f"{prefix}documents.{n}.number"] = [
+                _("This document is already recorded in caseflow.")]
+        seen.add(key)
     return errors
 
 
@@ -348,8 +371,7 @@ def update_case_details(case: Case, details: CaseDetails, *, by: User,
         if getattr(case, name) != value:
             changes[name] = [getattr(case, name), value]
             setattr(case, name, value)
-    if assignee is not None:
-        case.assignee = assignee
+    case.assignee = assignee  # the relationship too, or it keeps the old user (or none)
     return _record_edit(case, by, changes)
 
 
@@ -395,6 +417,7 @@ def add_person(case: Case, person: PersonData, *, by: User, expected_version: in
     _check_version(case, expected_version)
     today = today or date.today()
     errors = _check_person(person, "", today)
+    errors.update(_check_documents(person, "", set()))
     if person.role is HouseholdRole.principal:
         errors["role"] = [_("The household already has a principal applicant.")]
     if len(case.beneficiaries) >= MAX_HOUSEHOLD:

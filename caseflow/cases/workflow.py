@@ -142,7 +142,7 @@ def _arrival_after_departure(case: Case, _by: User, data: dict[str, Any]
     return {}
 
 
-def _departure_after_booking(case: Case, _by: User, data: dict[str, Any]
+def _departure_after_referral(case: Case, _by: User, data: dict[str, Any]
                              ) -> dict[str, list[str]]:
     departed = data.get("departed_on")
     if departed and case.referred_on and departed < case.referred_on:
@@ -186,7 +186,7 @@ MOVES: tuple[Move, ...] = (
          ("flight_carrier", "flight_number", "departure_airport", "planned_departure_on",
           "escort_needed"), checks=(_travel_documents,)),
     Move("confirm_departure", _l("Confirm departure"), (S.travel_booked,), S.departed, SENDING,
-         ("departed_on",), checks=(_departure_after_booking,)),
+         ("departed_on",), checks=(_departure_after_referral,)),
     Move("record_no_show", _l("Record a no-show"), (S.travel_booked,), S.no_show, SENDING,
          ("note",), style="secondary"),
     Move("rebook_travel", _l("Book travel again"), (S.no_show,), S.travel_booked, SENDING,
@@ -276,9 +276,11 @@ def _parse(spec: StageField, value: Any, today: date) -> Any:
         return value in (True, "y", "on", "true", "1", 1)
     if spec.kind == "partner":
         try:
-            office = db.session.get(Office, int(value))
+            office_id = 0 if isinstance(value, bool) else int(value)
         except (TypeError, ValueError):
-            office = None
+            office_id = 0
+        # Ids are 32-bit: a larger number is no office (and would overflow the driver).
+        office = db.session.get(Office, office_id) if 0 < office_id < 2**31 else None
         if office is None or office.kind is not OfficeKind.partner or not office.is_active:
             raise ValueError(_("Choose an active partner organisation."))
         return office
@@ -339,7 +341,8 @@ def transition(case: Case, target: CaseStatus | str, *, by: User,
     cleaned, errors = _clean(move, raw)
     if errors:
         missing = [FIELDS[f].label for f, msgs in errors.items()
-                   if f in FIELDS and f not in cleaned and raw.get(f) in (None, "")]
+                   if f in FIELDS and f not in cleaned
+                   and (raw.get(f) is None or str(raw.get(f)).strip() == "")]
         code = "missing_data" if missing and len(missing) == len(errors) else "invalid_data"
         message = _("Missing for this step: %(fields)s.", fields=", ".join(
             str(m) for m in missing)) if code == "missing_data" else \
@@ -370,7 +373,7 @@ def _apply(case: Case, move: Move, by: User, data: dict[str, Any]) -> CaseEvent:
             setattr(case, name, value)
     if move.name in ("approve", "reject"):
         case.decided_by = by
-    if target is S.on_hold:
+    if move.name == "hold":  # not "reopen" back to on hold: that keeps where it was held
         case.held_from = source
     if move.name == "resume":
         case.held_from = None

@@ -1,23 +1,53 @@
-"""One dashboard per role. Until cases exist they say so plainly."""
+"""One dashboard per role: the work waiting for this user."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from caseflow.accounts.models import Office, Role, User
+from caseflow.cases.models import Case, CaseStatus
 from caseflow.extensions import db
 
 bp = Blueprint("dashboard", __name__)
+SHORT_LIST = 8
+
+
+def _cases(*conditions: object) -> list[Case]:
+    query = select(Case).where(Case.visible_to(current_user), *conditions) \
+        .order_by(Case.updated_at.desc()).limit(SHORT_LIST)
+    return list(db.session.scalars(query).unique())
+
+
+def _count(*conditions: object) -> int:
+    return db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.visible_to(current_user), *conditions)) or 0
 
 
 @bp.route("/")
 @login_required
 def index() -> str:
     role: Role = current_user.role
-    context: dict[str, object] = {}
-    if role is Role.admin:
+    today = date.today()
+    context: dict[str, object] = {"today": today}
+    if role is Role.caseworker:
+        mine = (Case.assignee_id == current_user.id, Case.status != CaseStatus.closed)
+        context.update(my_cases=_cases(*mine), my_count=_count(*mine),
+                       departures=_cases(Case.status == CaseStatus.travel_booked,
+                                         Case.planned_departure_on <= today + timedelta(7)))
+    elif role is Role.reintegration_officer:
+        context.update(referrals=_cases(Case.status == CaseStatus.referred),
+                       arrivals=_cases(Case.status == CaseStatus.departed))
+    elif role is Role.manager:
+        context.update(decisions=_cases(Case.status == CaseStatus.application_submitted),
+                       stage_counts=dict(db.session.execute(
+                           select(Case.status, func.count()).where(
+                               Case.visible_to(current_user)).group_by(Case.status)).all()),
+                       statuses=list(CaseStatus))
+    else:
         context["user_counts"] = dict(db.session.execute(
             select(User.role, func.count()).where(User.is_active).group_by(User.role)).all())
         context["office_count"] = db.session.scalar(

@@ -13,6 +13,7 @@ from caseflow.accounts import services as accounts
 from caseflow.accounts.models import Office, Role, User
 from caseflow.accounts.passwords import hash_password
 from caseflow.demo import data
+from caseflow.demo.cases import load_demo_cases
 from caseflow.extensions import db
 
 
@@ -24,8 +25,9 @@ class DemoLogin:
     full_name: str
 
 
-def load_demo() -> list[DemoLogin]:
-    """Create the demo offices and users that are missing; return every demo login.
+def load_demo(with_cases: bool = True) -> list[DemoLogin]:
+    """Create the demo offices and users that are missing and, unless they are there, the
+    demo cases (see caseflow/demo/cases.py); return every demo login.
 
     Idempotent: running it again creates nothing and changes nothing that exists.
     """
@@ -48,6 +50,9 @@ def load_demo() -> list[DemoLogin]:
                                       office_id=office.id),
                     data.DEMO_PASSWORD, by=None)
             logins.append(DemoLogin(email, role, office.name, full_name))
+    if with_cases:
+        db.session.flush()
+        load_demo_cases()
     return logins
 
 

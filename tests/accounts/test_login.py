@@ -143,3 +143,20 @@ def test_change_own_password(client, login_as):
     client.post("/logout")
     assert post_login(client, user.email, factories.PASSWORD).status_code == 200
     assert post_login(client, user.email, new).status_code == 302
+
+
+def test_api_tokens_on_the_profile_page(client, login_as):
+    from caseflow.accounts.tokens import ApiToken, user_for_token
+
+    user = login_as(Role.caseworker)
+    assert "You have no tokens." in client.get("/account/tokens").text
+    assert "Give the token a name" in client.post("/account/tokens", data={"name": ""}).text
+    page = client.post("/account/tokens", data={"name": "export script"})
+    secret = page.text.split('<code class="secret">')[1].split("</code>")[0]
+    assert secret.startswith("cf_")
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.user_id == user.id))
+    assert token.token_hash != secret and secret not in client.get("/account/tokens").text
+    assert user_for_token(secret).id == user.id
+    client.post(f"/account/tokens/{token.id}/revoke")
+    db.session.refresh(token)
+    assert token.revoked_at is not None and user_for_token(secret) is None

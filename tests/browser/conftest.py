@@ -23,7 +23,8 @@ def db_session() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def live_server(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The app behind the live server, for setting up data the browser then works with."""
     app = make_app(databases.new("browser"), tmp_path_factory.mktemp("browser"),
                    WTF_CSRF_ENABLED=True)
     with app.app_context():
@@ -33,11 +34,17 @@ def live_server(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Ite
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
     server.shutdown()
     thread.join(timeout=10)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Any) -> str:
+    return live_app.config["LIVE_URL"]
 
 
 @pytest.fixture(scope="session")
