@@ -23,6 +23,7 @@ translations: $(STAMP)
 run: export CASEFLOW_ENV ?= development
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask reference load
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

@@ -71,11 +71,15 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.accounts.admin import bp as admin_bp
     from caseflow.accounts.views import bp as accounts_bp
     from caseflow.api.views import bp as api_bp
+    from caseflow.assistance.views import bp as assistance_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.dashboard.views import bp as dashboard_bp
     from caseflow.documents.views import bp as documents_bp
+    from caseflow.followups.views import bp as followups_bp
+    from caseflow.reintegration.views import bp as reintegration_bp
 
-    for blueprint in (accounts_bp, admin_bp, api_bp, cases_bp, dashboard_bp, documents_bp):
+    for blueprint in (accounts_bp, admin_bp, api_bp, assistance_bp, cases_bp, dashboard_bp,
+                      documents_bp, followups_bp, reintegration_bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply to it.
     ext.csrf.exempt(api_bp)
@@ -85,10 +89,12 @@ def _register_cli(app: Flask) -> None:
     from caseflow.accounts.cli import offices_cli, users_cli
     from caseflow.cases.cli import cases_cli
     from caseflow.demo.cli import demo_cli
+    from caseflow.reference import reference_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(offices_cli)
     app.cli.add_command(cases_cli)
+    app.cli.add_command(reference_cli)
     app.cli.add_command(demo_cli)
 
 

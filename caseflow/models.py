@@ -2,8 +2,18 @@
 
 from caseflow.accounts.models import Office, User
 from caseflow.accounts.tokens import ApiToken
+from caseflow.assistance.models import ServiceRequest, ServiceType
 from caseflow.cases.models import Case, CaseCounter, CaseEvent, CounsellingSession
 from caseflow.documents.models import Document
+from caseflow.followups.models import (
+    FollowUpSchedule,
+    FollowUpVisit,
+    RssAnswer,
+    RssIndicator,
+    RssOption,
+    RssSurvey,
+    RssVersion,
+)
 from caseflow.people.models import (
     Beneficiary,
     BeneficiaryVulnerability,
@@ -12,7 +22,33 @@ from caseflow.people.models import (
     NameKey,
     SchoolRecord,
 )
+from caseflow.reintegration.models import EntitlementRules, PlanLine, ReintegrationPlan
 
-__all__ = ["ApiToken", "Beneficiary", "BeneficiaryVulnerability", "Case", "CaseCounter",
-           "CaseEvent", "Consent", "CounsellingSession", "Document", "IdentityDocument",
-           "NameKey", "Office", "SchoolRecord", "User"]
+__all__ = [
+    "ApiToken",
+    "Beneficiary",
+    "BeneficiaryVulnerability",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "Consent",
+    "CounsellingSession",
+    "Document",
+    "EntitlementRules",
+    "FollowUpSchedule",
+    "FollowUpVisit",
+    "IdentityDocument",
+    "NameKey",
+    "Office",
+    "PlanLine",
+    "ReintegrationPlan",
+    "RssAnswer",
+    "RssIndicator",
+    "RssOption",
+    "RssSurvey",
+    "RssVersion",
+    "SchoolRecord",
+    "ServiceRequest",
+    "ServiceType",
+    "User",
+]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from caseflow import create_app
 from caseflow.accounts.models import Office, OfficeKind, Role, User
 from caseflow.extensions import db
+from caseflow.reference import load_reference_data
 from config import load_config
 from tests import factories
 from tests.databases import DatabaseFactory, backend
@@ -51,6 +52,8 @@ def app(databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) ->
     app = make_app(databases.new("main"), tmp_path_factory.mktemp("instance"))
     with app.app_context():
         flask_migrate.upgrade()
+        load_reference_data()
+        db.session.commit()
     yield app
     with app.app_context():
         db.engine.dispose()

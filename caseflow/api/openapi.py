@@ -24,10 +24,13 @@ JSON = "application/json"
 
 REQUESTS: tuple[type[BaseModel], ...] = (
     schemas.CaseCreate, schemas.CaseUpdate, schemas.TransitionIn, schemas.DuplicateCheckIn,
-    schemas.CaseListQuery)
+    schemas.PlanLineIn, schemas.PlanLineUpdate, schemas.ServiceRequestIn,
+    schemas.ServiceUpdate, schemas.VisitRecordIn, schemas.CaseListQuery)
 RESPONSES: tuple[type[BaseModel], ...] = (
     schemas.Workflow, schemas.CaseList, schemas.CaseOut, schemas.TransitionOut,
-    schemas.History, schemas.Duplicates, schemas.ErrorOut)
+    schemas.History, schemas.Duplicates, schemas.PlanOut, schemas.PlanLineResult,
+    schemas.ServiceTypes, schemas.CaseServices, schemas.ServiceOut, schemas.FollowUps,
+    schemas.VisitOut, schemas.RssOut, schemas.ErrorOut)
 
 ERRORS = {
     "400": ("BadRequest", "The body is not JSON (`malformed_json`) or not a JSON object "
@@ -36,14 +39,16 @@ ERRORS = {
             "(`unauthorized`). The answer has a `WWW-Authenticate: Bearer` header."),
     "403": ("Forbidden", "You may see this case but not do this (`forbidden`)."),
     "404": ("NotFound", "No such case, or one you may not see: the two answers are the same "
-            "(`not_found`)."),
+            "(`not_found`). Also: the case has no plan, or no line, service or visit of "
+            "that id."),
     "409": ("Conflict", "`duplicates` (details.matches), `stale` (details.current_version, "
             "details.changes), or a refused stage change: `wrong_stage`, `wrong_role`, "
             "`not_your_case`, `precondition` (details: {field or \"\": [messages]})."),
     "413": ("TooLarge", "The body is larger than the server accepts (`too_large`)."),
     "422": ("Unprocessable", "Fields of the body are not valid (`validation`), or the stage "
             "data of a move is missing (`missing_data`) or not valid (`invalid_data`); "
-            "details maps each field's path (household.0.date_of_birth) to its messages."),
+            "details maps each field's path (household.0.date_of_birth, answers.12) to its "
+            "messages."),
 }
 
 
@@ -93,6 +98,120 @@ def _query_parameters(query: dict[str, Any]) -> list[dict[str, Any]]:
 NUMBER = {"name": "number", "in": "path", "required": True,
           "description": "The case number.", "example": "BE-2026-000123",
           "schema": {"type": "string", "pattern": r"^BE-\d{4}-\d{6}$"}}
+
+
+def _id_parameter(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "integer", "minimum": 0}}
+
+
+LINE_ID = _id_parameter("line_id", "A line of the case's plan (PlanLineOut.id).")
+SERVICE_ID = _id_parameter("service_id", "A service request of the case (ServiceOut.id).")
+VISIT_ID = _id_parameter("visit_id", "A follow-up visit of the case (VisitOut.id).")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "422")
+
+
+def _after_arrival_paths() -> dict[str, Any]:
+    """Plans, administrative assistance and follow-ups: the partner's reintegration officer
+    changes them after the arrival; whoever may see the case reads them."""
+    return {
+        "/cases/{number}/plan": {
+            "parameters": [NUMBER],
+            "get": {
+                "operationId": "getPlan", "tags": ["reintegration"],
+                "summary": "The reintegration plan with its lines, budget and entitlement.",
+                "description": "Amounts are exact decimal text (\"1200.50\"). The plan is "
+                               "created, submitted and approved by moves of POST "
+                               "/cases/{number}/transitions (draft_plan, submit_plan, "
+                               "approve_plan...). 404 when the case has no plan yet.",
+                "responses": {"200": _json(schemas.PlanOut, "The plan."),
+                              **_errors("401", "404")}}},
+        "/cases/{number}/plan/lines": {
+            "parameters": [NUMBER],
+            "post": {
+                "operationId": "addPlanLine", "tags": ["reintegration"],
+                "summary": "Add a line to the draft plan.",
+                "description": "The partner's reintegration officer, while the plan is "
+                               "drafted.",
+                "requestBody": _body(schemas.PlanLineIn),
+                "responses": {"201": _json(schemas.PlanLineResult, "The new line and the "
+                                           "plan with it."), **_errors(*WRITE_ERRORS)}}},
+        "/cases/{number}/plan/lines/{line_id}": {
+            "parameters": [NUMBER, LINE_ID],
+            "delete": {
+                "operationId": "removePlanLine", "tags": ["reintegration"],
+                "summary": "Remove a line of the draft plan.",
+                "description": "The partner's reintegration officer, while the plan is "
+                               "drafted.",
+                "responses": {"200": _json(schemas.PlanOut, "The plan without the line."),
+                              **_errors("401", "403", "404", "409")}},
+            "patch": {
+                "operationId": "updatePlanLine", "tags": ["reintegration"],
+                "summary": "Record the delivery of a line of the approved plan.",
+                "description": "The partner's reintegration officer, once the plan is "
+                               "approved or in implementation.",
+                "requestBody": _body(schemas.PlanLineUpdate),
+                "responses": {"200": _json(schemas.PlanLineResult, "The line and the plan."),
+                              **_errors(*WRITE_ERRORS)}}},
+        "/service-types": {"get": {
+            "operationId": "listServiceTypes", "tags": ["assistance"],
+            "summary": "The active types of administrative assistance, in checklist order.",
+            "responses": {"200": _json(schemas.ServiceTypes, "The service types."),
+                          **_errors("401")}}},
+        "/cases/{number}/services": {
+            "parameters": [NUMBER],
+            "get": {
+                "operationId": "listServices", "tags": ["assistance"],
+                "summary": "The household's administrative assistance: every request and "
+                           "the checklist per person.",
+                "responses": {"200": _json(schemas.CaseServices, "The services."),
+                              **_errors("401", "404")}},
+            "post": {
+                "operationId": "requestService", "tags": ["assistance"],
+                "summary": "Request a service for a person of the household.",
+                "description": "The partner's reintegration officer, after the arrival. A "
+                               "second open request of the same service for the same person "
+                               "is refused (422 on service_type_id).",
+                "requestBody": _body(schemas.ServiceRequestIn),
+                "responses": {"201": _json(schemas.ServiceOut, "The new request."),
+                              **_errors(*WRITE_ERRORS)}}},
+        "/cases/{number}/services/{service_id}": {
+            "parameters": [NUMBER, SERVICE_ID],
+            "patch": {
+                "operationId": "updateService", "tags": ["assistance"],
+                "summary": "Follow a service to its outcome.",
+                "description": "requested -> in_progress -> completed or not_possible (both "
+                               "final). Send the version you read: 409 `stale` "
+                               "(details.current_version) if someone saved it since.",
+                "requestBody": _body(schemas.ServiceUpdate),
+                "responses": {"200": _json(schemas.ServiceOut, "The request as saved."),
+                              **_errors(*WRITE_ERRORS)}}},
+        "/rss": {"get": {
+            "operationId": "getRss", "tags": ["followups"],
+            "summary": "The current Reintegration Sustainability Survey.",
+            "description": "Indicators with their answer options and scores, and the "
+                           "dimension weights. 404 when no questionnaire is set up.",
+            "responses": {"200": _json(schemas.RssOut, "The questionnaire."),
+                          **_errors("401", "404")}}},
+        "/cases/{number}/followups": {
+            "parameters": [NUMBER],
+            "get": {
+                "operationId": "listFollowUps", "tags": ["followups"],
+                "summary": "The follow-up visits, due and done, with their survey scores.",
+                "responses": {"200": _json(schemas.FollowUps, "The visits."),
+                              **_errors("401", "404")}}},
+        "/cases/{number}/followups/{visit_id}": {
+            "parameters": [NUMBER, VISIT_ID],
+            "post": {
+                "operationId": "recordVisit", "tags": ["followups"],
+                "summary": "Record (or correct) a follow-up visit and its RSS survey.",
+                "description": "The partner's reintegration officer, after the arrival. Send "
+                               "the visit's version you read: 409 `stale` (details.changes) "
+                               "if someone saved it since.",
+                "requestBody": _body(schemas.VisitRecordIn),
+                "responses": {"200": _json(schemas.VisitOut, "The visit as saved."),
+                              **_errors(*WRITE_ERRORS)}}},
+    }
 
 
 def _paths(query: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +284,7 @@ def _paths(query: dict[str, Any]) -> dict[str, Any]:
             "requestBody": _body(schemas.DuplicateCheckIn),
             "responses": {"200": _json(schemas.Duplicates, "Likely matches, best first."),
                           **_errors("400", "401", "403", "413", "422")}}},
+        **_after_arrival_paths(),
     }
 
 
@@ -187,7 +307,8 @@ def build_document() -> dict[str, Any]:
         },
         "servers": [{"url": PREFIX}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "cases"}, {"name": "meta"}],
+        "tags": [{"name": "cases"}, {"name": "reintegration"}, {"name": "assistance"},
+                 {"name": "followups"}, {"name": "meta"}],
         "paths": _paths(query),
         "components": {
             "securitySchemes": {"bearerAuth": {

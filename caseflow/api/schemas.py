@@ -7,8 +7,10 @@ models (`from_case`, `from_event`...), so what the OpenAPI document shows is wha
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
@@ -17,15 +19,22 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 
 from caseflow.accounts.models import Office, User
 from caseflow.api.errors import CODES
+from caseflow.assistance import services as assistance
+from caseflow.assistance.models import ServiceRequest, ServiceStatus, ServiceType
 from caseflow.cases import workflow
 from caseflow.cases.duplicates import Match
 from caseflow.cases.models import (
+    AFTER_ARRIVAL,
     RETURN_COUNTRIES,
     Case,
     CaseEvent,
@@ -42,6 +51,17 @@ from caseflow.cases.services import (
     TravelDocumentData,
 )
 from caseflow.documents.models import Document
+from caseflow.errors import ValidationFailed
+from caseflow.followups.models import (
+    Dimension,
+    FollowUpVisit,
+    RssIndicator,
+    RssOption,
+    RssSurvey,
+    RssVersion,
+    VisitMode,
+)
+from caseflow.followups.services import MAX_TEXT as MAX_VISIT_TEXT
 from caseflow.people.models import (
     Beneficiary,
     ConsentPurpose,
@@ -52,6 +72,8 @@ from caseflow.people.models import (
     Sex,
     Vulnerability,
 )
+from caseflow.reintegration import services as plans
+from caseflow.reintegration.models import LineStatus, PlanLine, SupportKind
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 MAX_DOCUMENTS = 10
@@ -593,6 +615,508 @@ class ErrorBody(Response):
 
 class ErrorOut(Response):
     error: ErrorBody
+
+
+# -- after arrival: exact numbers ----------------------------------------------------------
+CENT = Decimal("0.01")
+SCORE_PLACES = Decimal("0.0001")
+MAX_AMOUNT_TEXT = 40
+
+
+def _money_text(value: Decimal) -> str:
+    """1200.5 -> "1200.50": two decimals, never an exponent, never "-0.00"."""
+    exact = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return format(exact.copy_abs() if exact == 0 else exact, "f")
+
+
+def _score_text(value: Decimal) -> str:
+    return format(value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP), "f")
+
+
+Money = Annotated[Decimal, PlainSerializer(_money_text, return_type=str), WithJsonSchema(
+    {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1250.50"],
+     "description": "An exact amount in euros, as text with two decimals."})]
+ScoreOut = Annotated[Decimal, PlainSerializer(_score_text, return_type=str), WithJsonSchema(
+    {"type": "string", "pattern": r"^\d+\.\d{4}$", "examples": ["0.5556"],
+     "description": "An exact decimal with four places, as text."})]
+
+
+def _number_text(info: ValidationInfo, value: float | int) -> str:
+    """The number of this top-level field as the request wrote it.
+
+    The JSON parser gives pydantic a float for 1200.50, and a float cannot hold every
+    decimal exactly (1.0000000000000001 is 1.0). `_body` passes the raw body in the
+    validation context; reading it again with numbers kept as text gives what was sent.
+    Without a context (or if the two readings disagree) the float's shortest form is used,
+    which is exact for every amount with at most two decimals below the limit."""
+    context = info.context if isinstance(info.context, dict) else None
+    fallback = str(value) if isinstance(value, int) else repr(value)
+    if context is None or "raw" not in context or info.field_name is None:
+        return fallback
+    if "numbers" not in context:
+        try:
+            parsed = json.loads(context["raw"], parse_float=str, parse_int=str)
+        except (ValueError, RecursionError):
+            parsed = None
+        context["numbers"] = parsed if isinstance(parsed, dict) else {}
+    literal = context["numbers"].get(info.field_name)
+    if not isinstance(literal, str):
+        return fallback
+    try:
+        same = float(literal) == value
+    except (ValueError, OverflowError):
+        same = False
+    return literal if same else fallback
+
+
+def _amount(value: Any, info: ValidationInfo) -> Decimal:
+    """An amount sent as text ("1250.50") or as a JSON number, checked by the same rule as
+    the pages (reintegration.services.parse_amount), without ever going through a float."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(_("Enter an amount in euros, e.g. 1250.50."))
+    if isinstance(value, str):
+        if len(value) > MAX_AMOUNT_TEXT:
+            raise ValueError(_("Enter an amount in euros, e.g. 1250.50."))
+        text = value
+    else:
+        text = _number_text(info, value)
+    try:
+        return plans.parse_amount(text, field=info.field_name or "amount")
+    except ValidationFailed as error:
+        raise ValueError(error.message) from None
+
+
+AmountIn = Annotated[Decimal, PlainValidator(_amount), WithJsonSchema(
+    {"type": ["string", "number"], "examples": ["1250.50"],
+     "description": "Euros with at most two decimals, not negative, below 1000000; text "
+                    "(\"1250.50\") is best, a JSON number is read exactly as written."})]
+
+
+def _person_ref(person: Beneficiary | None) -> Ref | None:
+    return None if person is None else Ref(id=person.id, name=person.full_name)
+
+
+# -- reintegration plans -------------------------------------------------------------------
+class PlanLineIn(Request):
+    """A line of the draft plan (the partner's reintegration officer, while the plan is a
+    draft)."""
+
+    kind: SupportKind
+    description: Text(500, 1, multiline=True)
+    amount: AmountIn
+    beneficiary_id: Id | None = Field(default=None, description="A person of the household; "
+                                      "null or left out: the whole household.")
+    supplier: Text(160) | None = None
+
+    def to_data(self) -> plans.LineData:
+        return plans.LineData(kind=self.kind, description=self.description,
+                              amount=self.amount, beneficiary_id=self.beneficiary_id,
+                              supplier=self.supplier)
+
+
+class PlanLineUpdate(Request):
+    """Delivery of a line of the approved plan: planned -> in_progress -> delivered, or
+    cancelled. Delivered and cancelled lines do not change again."""
+
+    status: LineStatus
+    delivered_on: date | None = Field(default=None, description="Required with status "
+                                      "delivered, and only then.")
+
+    @field_validator("delivered_on")
+    @classmethod
+    def _only_when_delivered(cls, value: date | None, info: ValidationInfo) -> date | None:
+        status = info.data.get("status")
+        if value is not None and status is not None and status is not LineStatus.delivered:
+            raise ValueError(_("Only a delivered line has a delivery date."))
+        return value
+
+
+class EntitlementOut(Response):
+    rules_version: int
+    visa_free: bool
+    adults: int
+    children: int
+    vulnerable: bool
+    premium_adult: Money
+    premium_child: Money
+    premium: Money = Field(description="The departure premium of the household.")
+    standard_budget: Money
+    top_up: Money
+    budget: Money
+    explanation: list[str] = Field(description="The computation, in words (in the language "
+                                   "of Accept-Language).")
+
+    @classmethod
+    def of(cls, entitlement: plans.Entitlement | None) -> EntitlementOut | None:
+        if entitlement is None:
+            return None
+        return cls(rules_version=entitlement.rules_version, visa_free=entitlement.visa_free,
+                   adults=entitlement.adults, children=entitlement.children,
+                   vulnerable=entitlement.vulnerable,
+                   premium_adult=entitlement.premium_adult,
+                   premium_child=entitlement.premium_child, premium=entitlement.premium,
+                   standard_budget=entitlement.standard_budget, top_up=entitlement.top_up,
+                   budget=entitlement.budget,
+                   explanation=[str(line) for line in entitlement.explanation()])
+
+
+class PlanLineOut(Response):
+    id: int
+    kind: SupportKind
+    kind_label: str
+    description: str
+    person: Ref | None = Field(description="null: the whole household.")
+    amount: Money
+    supplier: str | None
+    status: LineStatus
+    status_label: str
+    delivered_on: date | None
+    created_at: datetime
+
+    @classmethod
+    def from_line(cls, line: PlanLine) -> PlanLineOut:
+        return cls(id=line.id, kind=line.kind, kind_label=line.kind.label,
+                   description=line.description, person=_person_ref(line.beneficiary),
+                   amount=line.amount, supplier=line.supplier, status=line.status,
+                   status_label=line.status.label, delivered_on=line.delivered_on,
+                   created_at=line.created_at)
+
+
+class PlanOut(Response):
+    case_number: str
+    case_status: CaseStatus
+    created_at: datetime
+    created_by: Ref
+    summary: str | None
+    over_budget_reason: str | None
+    approved_on: date | None
+    approved_by: Ref | None
+    entitlement_version: int | None = Field(description="The rules version frozen at "
+                                            "approval.")
+    approved_budget: Money | None
+    approved_ceiling: Money | None = Field(description="The most the manager accepted "
+                                           "(above the budget when over budget).")
+    budget: Money = Field(description="Frozen at approval; before, what the rules in force "
+                          "give.")
+    committed: Money = Field(description="What the lines not cancelled cost.")
+    left: Money = Field(description="budget - committed; negative when over budget.")
+    delivered: Money = Field(description="What the delivered lines cost.")
+    over_budget: bool
+    support_deadline: date | None = Field(description="Support is used within 12 months of "
+                                          "the arrival.")
+    days_left: int | None
+    entitlement: EntitlementOut | None = Field(description="Under the rules the plan was "
+                                               "approved with; before approval, the rules in "
+                                               "force. null when no rules are set up.")
+    lines: list[PlanLineOut]
+    can_edit_lines: bool = Field(description="Whether you may add and remove lines.")
+    can_update_delivery: bool = Field(description="Whether you may PATCH the lines' "
+                                      "delivery.")
+
+    @classmethod
+    def for_user(cls, case: Case, user: User,
+                 entitlement: plans.Entitlement | None) -> PlanOut:
+        plan = case.plan
+        assert plan is not None
+        budget = plans.budget_of(case)
+        deadline = plans.support_deadline(case)
+        return cls(
+            case_number=case.number, case_status=case.status, created_at=plan.created_at,
+            created_by=Ref.of(plan.created_by), summary=plan.summary,
+            over_budget_reason=plan.over_budget_reason, approved_on=plan.approved_on,
+            approved_by=Ref.of(plan.approved_by),
+            entitlement_version=plan.entitlement_version,
+            approved_budget=plan.approved_budget, approved_ceiling=plan.approved_ceiling,
+            budget=budget, committed=plan.committed, left=budget - plan.committed,
+            delivered=plan.delivered, over_budget=plan.committed > budget,
+            support_deadline=deadline,
+            days_left=(deadline - date.today()).days if deadline else None,
+            entitlement=EntitlementOut.of(entitlement),
+            lines=[PlanLineOut.from_line(line) for line in plan.lines],
+            can_edit_lines=plans.can_edit_lines(case, user),
+            can_update_delivery=plans.can_update_delivery(case, user))
+
+
+class PlanLineResult(Response):
+    line: PlanLineOut
+    plan: PlanOut
+
+
+# -- administrative assistance -------------------------------------------------------------
+class ServiceTypeRef(Response):
+    id: int
+    code: str
+    name: str = Field(description="In the language of Accept-Language.")
+
+    @classmethod
+    def of(cls, service_type: ServiceType | None) -> ServiceTypeRef | None:
+        if service_type is None:
+            return None
+        return cls(id=service_type.id, code=service_type.code,
+                   name=assistance.service_name(service_type))
+
+
+class ServiceTypeOut(ServiceTypeRef):
+    name_en: str
+    name_fr: str
+    name_nl: str
+    depends_on: ServiceTypeRef | None = Field(description="Completed first, for the same "
+                                              "person.")
+    position: int
+
+    @classmethod
+    def from_type(cls, service_type: ServiceType) -> ServiceTypeOut:
+        return cls(id=service_type.id, code=service_type.code,
+                   name=assistance.service_name(service_type), name_en=service_type.name_en,
+                   name_fr=service_type.name_fr, name_nl=service_type.name_nl,
+                   depends_on=ServiceTypeRef.of(service_type.depends_on),
+                   position=service_type.position)
+
+
+class ServiceTypes(Response):
+    items: list[ServiceTypeOut]
+
+
+class ServiceOut(Response):
+    id: int
+    version: int = Field(description="Send it back with PATCH to detect concurrent edits.")
+    person: Ref
+    service_type: ServiceTypeRef
+    status: ServiceStatus
+    status_label: str
+    requested_on: date
+    completed_on: date | None
+    outcome: str | None
+    fees_paid: Money | None
+    partner: Ref
+    created_at: datetime
+    created_by: Ref
+    blocked_by: ServiceTypeRef | None = Field(description="The service to complete first for "
+                                              "the same person, while it is not.")
+
+    @classmethod
+    def from_request(cls, request: ServiceRequest) -> ServiceOut:
+        return cls(id=request.id, version=request.version,
+                   person=_person_ref(request.beneficiary),
+                   service_type=ServiceTypeRef.of(request.service_type),
+                   status=request.status, status_label=request.status.label,
+                   requested_on=request.requested_on, completed_on=request.completed_on,
+                   outcome=request.outcome, fees_paid=request.fees_paid,
+                   partner=Ref.of(request.partner), created_at=request.created_at,
+                   created_by=Ref.of(request.created_by),
+                   blocked_by=ServiceTypeRef.of(assistance.blocked_by(request)))
+
+
+class ChecklistItemOut(Response):
+    service_type: ServiceTypeRef
+    request_id: int | None = Field(description="The person's latest request of it.")
+    status: ServiceStatus | None
+    blocked_by: ServiceTypeRef | None
+    can_request: bool
+
+
+class PersonChecklistOut(Response):
+    person: Ref
+    completed: int
+    open: int
+    items: list[ChecklistItemOut]
+
+
+class CaseServices(Response):
+    can_manage: bool = Field(description="Whether you may request and update services.")
+    items: list[ServiceOut] = Field(description="Every request, oldest first.")
+    checklist: list[PersonChecklistOut] = Field(description="Per person, every active "
+                                                "service type in order.")
+
+    @classmethod
+    def for_user(cls, case: Case, user: User) -> CaseServices:
+        return cls(
+            can_manage=assistance.can_manage_services(case, user),
+            items=[ServiceOut.from_request(r) for r in case.services],
+            checklist=[PersonChecklistOut(
+                person=_person_ref(entry.person), completed=entry.completed, open=entry.open,
+                items=[ChecklistItemOut(
+                    service_type=ServiceTypeRef.of(item.service_type),
+                    request_id=item.request.id if item.request else None,
+                    status=item.request.status if item.request else None,
+                    blocked_by=ServiceTypeRef.of(item.blocked_by),
+                    can_request=item.can_request) for item in entry.items])
+                for entry in assistance.checklist(case)])
+
+
+class ServiceRequestIn(Request):
+    """Request a service for a person of the household (the partner's reintegration officer,
+    after the arrival)."""
+
+    beneficiary_id: Id
+    service_type_id: Id = Field(description="An active type of GET /service-types.")
+    requested_on: date = Field(description="Not in the future, not before the arrival.")
+
+
+class ServiceUpdate(Request):
+    """Follow a service to its outcome. `version` is the version you read (409 `stale` if it
+    changed since). Fields left out keep their current value; null clears outcome,
+    completed_on or fees_paid."""
+
+    version: Id
+    status: ServiceStatus = Field(default=None, json_schema_extra=_no_default)
+    outcome: Text(assistance.MAX_OUTCOME, multiline=True) | None = Field(
+        default=None, description="Required to say why, with not_possible.")
+    completed_on: date | None = Field(default=None, description="Required with completed, "
+                                      "and only then.")
+    fees_paid: AmountIn | None = None
+
+    def to_arguments(self, request: ServiceRequest) -> dict[str, Any]:
+        """The request's complete new state: the fields sent over the current ones."""
+        given = self.model_fields_set
+        return {
+            "status": self.status if "status" in given else request.status,
+            "outcome": self.outcome if "outcome" in given else request.outcome,
+            "completed_on": self.completed_on if "completed_on" in given
+            else request.completed_on,
+            "fees_paid": self.fees_paid if "fees_paid" in given else request.fees_paid,
+        }
+
+
+# -- follow-ups and the RSS ----------------------------------------------------------------
+IndicatorKey = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$"), WithJsonSchema(
+    {"type": "string", "pattern": r"^[1-9][0-9]*$",
+     "description": "An indicator id of GET /rss."})]
+
+
+class VisitRecordIn(Request):
+    """Record (or correct) a follow-up visit. `version` is the visit's version you read
+    (409 `stale` if someone saved it since). notes and next_steps left out keep their
+    current value (null clears them). `answers` is the whole RSS survey, {indicator id:
+    option id, or null for not answered}, under the current questionnaire (GET /rss); left
+    out, the survey stays as it is; {} removes it."""
+
+    version: Id
+    done_on: date = Field(description="Not in the future, not before the arrival.")
+    mode: VisitMode
+    notes: Text(MAX_VISIT_TEXT, multiline=True) | None = None
+    next_steps: Text(MAX_VISIT_TEXT, multiline=True) | None = None
+    answers: dict[IndicatorKey, Id | None] = Field(
+        default=None, max_length=500, json_schema_extra=_no_default)
+
+    def to_arguments(self, visit: FollowUpVisit) -> dict[str, Any]:
+        given = self.model_fields_set
+        answers = {int(k): v for k, v in self.answers.items()} \
+            if self.answers is not None else None
+        return {
+            "done_on": self.done_on, "mode": self.mode,
+            "notes": self.notes if "notes" in given else visit.notes,
+            "next_steps": self.next_steps if "next_steps" in given else visit.next_steps,
+            "answers": answers, "expected_version": self.version}
+
+
+class SurveyOut(Response):
+    rss_version: int
+    economic: ScoreOut | None
+    social: ScoreOut | None
+    psychosocial: ScoreOut | None
+    composite: ScoreOut | None
+    answered: int
+    total: int
+    partial: bool = Field(description="Some questions were not answered; the scores are of "
+                          "what was.")
+    answers: dict[str, int] = Field(description="{indicator id: option id}.")
+
+    @classmethod
+    def of(cls, survey: RssSurvey | None) -> SurveyOut | None:
+        if survey is None:
+            return None
+        return cls(rss_version=survey.rss_version.version, economic=survey.economic,
+                   social=survey.social, psychosocial=survey.psychosocial,
+                   composite=survey.composite, answered=survey.answered, total=survey.total,
+                   partial=survey.is_partial,
+                   answers={str(a.indicator_id): a.option_id
+                            for a in sorted(survey.answers, key=lambda a: a.indicator_id)})
+
+
+class VisitOut(Response):
+    id: int
+    version: int = Field(description="Send it back when recording the visit.")
+    sequence: int
+    months_after_arrival: int
+    due_on: date
+    overdue: bool
+    done_on: date | None
+    mode: VisitMode | None
+    mode_label: str | None
+    officer: Ref | None = Field(description="Who recorded the visit.")
+    notes: str | None
+    next_steps: str | None
+    survey: SurveyOut | None
+
+    @classmethod
+    def from_visit(cls, visit: FollowUpVisit, case: Case, today: date) -> VisitOut:
+        overdue = visit.done_on is None and visit.due_on < today \
+            and case.status in AFTER_ARRIVAL
+        return cls(id=visit.id, version=visit.version, sequence=visit.sequence,
+                   months_after_arrival=visit.months_after_arrival, due_on=visit.due_on,
+                   overdue=overdue, done_on=visit.done_on, mode=visit.mode,
+                   mode_label=visit.mode.label if visit.mode else None,
+                   officer=Ref.of(visit.officer), notes=visit.notes,
+                   next_steps=visit.next_steps, survey=SurveyOut.of(visit.survey))
+
+
+class FollowUps(Response):
+    can_record: bool = Field(description="Whether you may record the visits.")
+    items: list[VisitOut] = Field(description="In the order they fall due.")
+
+
+class RssOptionOut(Response):
+    id: int
+    code: str
+    label: str
+    score: ScoreOut = Field(description="From 0 to 1, 1 the best.")
+
+    @classmethod
+    def from_option(cls, option: RssOption) -> RssOptionOut:
+        return cls(id=option.id, code=option.code, label=option.label, score=option.score)
+
+
+class RssIndicatorOut(Response):
+    id: int
+    code: str
+    dimension: Dimension
+    question: str
+    weight: ScoreOut
+    position: int
+    options: list[RssOptionOut]
+
+    @classmethod
+    def from_indicator(cls, indicator: RssIndicator) -> RssIndicatorOut:
+        return cls(id=indicator.id, code=indicator.code, dimension=indicator.dimension,
+                   question=indicator.question, weight=indicator.weight,
+                   position=indicator.position,
+                   options=[RssOptionOut.from_option(o) for o in indicator.options])
+
+
+class RssWeights(Response):
+    economic: ScoreOut
+    social: ScoreOut
+    psychosocial: ScoreOut
+
+
+class RssOut(Response):
+    id: int
+    version: int
+    label: str
+    placeholder: bool = Field(description="True while the weights are the seeded equal ones, "
+                              "not IOM's official weighting.")
+    weights: RssWeights = Field(description="Of the dimensions in the composite score.")
+    created_at: datetime
+    indicators: list[RssIndicatorOut]
+
+    @classmethod
+    def from_version(cls, rss: RssVersion) -> RssOut:
+        return cls(id=rss.id, version=rss.version, label=rss.label,
+                   placeholder=rss.is_placeholder,
+                   weights=RssWeights(**{d.value: rss.weight(d) for d in Dimension}),
+                   created_at=rss.created_at,
+                   indicators=[RssIndicatorOut.from_indicator(i) for i in rss.indicators])
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

@@ -8,38 +8,62 @@ describes these routes is built in openapi.py (tests/api/test_openapi.py keeps t
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from caseflow.api import errors, openapi
 from caseflow.api.auth import authenticate, current_user, public
 from caseflow.api.errors import ApiError, body_error, query_error
 from caseflow.api.schemas import (
+    MAX_ID,
     CaseCreate,
     CaseList,
     CaseListQuery,
     CaseOut,
+    CaseServices,
     CaseSummary,
     CaseUpdate,
     DuplicateCheckIn,
     Duplicates,
     EventOut,
+    FollowUps,
     History,
     MatchOut,
+    PlanLineIn,
+    PlanLineOut,
+    PlanLineResult,
+    PlanLineUpdate,
+    PlanOut,
+    RssOut,
+    ServiceOut,
+    ServiceRequestIn,
+    ServiceTypeOut,
+    ServiceTypes,
+    ServiceUpdate,
     TransitionIn,
     TransitionOut,
+    VisitOut,
+    VisitRecordIn,
     Workflow,
     dump,
 )
+from caseflow.assistance import services as assistance
+from caseflow.assistance.models import ServiceRequest
 from caseflow.cases import queries, services, workflow
 from caseflow.cases.duplicates import find_duplicates
 from caseflow.cases.models import Case, CaseEvent
 from caseflow.errors import AccessDenied, NotFound
 from caseflow.extensions import db
+from caseflow.followups import services as followups
+from caseflow.followups.models import FollowUpVisit, RssSurvey
+from caseflow.reintegration import services as plans
+from caseflow.reintegration.models import EntitlementRules, PlanLine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -52,7 +76,9 @@ M = TypeVar("M", bound=BaseModel)
 # -- helpers -------------------------------------------------------------------------------
 def _body(model: type[M]) -> M:
     try:
-        return model.model_validate_json(request.get_data(cache=False))
+        raw = request.get_data(cache=False)
+        # The raw body in the context lets amounts be read exactly as written (AmountIn).
+        return model.model_validate_json(raw, context={"raw": raw})
     except ValidationError as error:
         raise body_error(error) from None
 
@@ -172,3 +198,169 @@ def check_duplicates() -> Any:
     body = _body(DuplicateCheckIn)
     matches = find_duplicates(body.household, viewer=user)
     return _answer(Duplicates(matches=[MatchOut.from_match(m) for m in matches]))
+
+
+# -- reintegration plan ----------------------------------------------------------------------
+def _plan_case(number: str) -> Case:
+    """The case, if the user may see it and it has a plan (else 404)."""
+    case = _load_case(number)
+    if case.plan is None:
+        raise NotFound()
+    return case
+
+
+def _line(case: Case, line_id: int) -> PlanLine:
+    assert case.plan is not None
+    line = next((li for li in case.plan.lines if li.id == line_id), None)
+    if line is None:
+        raise NotFound()
+    return line
+
+
+def _plan_out(case: Case) -> PlanOut:
+    """The plan as the user sees it. An approved plan is explained with the rules version it
+    was approved with; a draft with the rules in force."""
+    assert case.plan is not None
+    rules = None
+    if case.plan.entitlement_version:
+        rules = db.session.scalar(select(EntitlementRules).where(
+            EntitlementRules.version == case.plan.entitlement_version))
+    return PlanOut.for_user(case, current_user(), plans.entitlement(case, rules))
+
+
+@bp.get("/cases/<number>/plan")
+def get_plan(number: str) -> Any:
+    return _answer(_plan_out(_plan_case(number)))
+
+
+@bp.post("/cases/<number>/plan/lines")
+def add_plan_line(number: str) -> Any:
+    user = current_user()
+    case = _plan_case(number)
+    if not plans.can_edit_lines(case, user):
+        raise AccessDenied(_("Plan lines are added by the partner while the plan is a "
+                             "draft."))
+    body = _body(PlanLineIn)
+    line = plans.add_line(case, body.to_data(), by=user)
+    return _answer(PlanLineResult(line=PlanLineOut.from_line(line), plan=_plan_out(case)), 201)
+
+
+@bp.delete("/cases/<number>/plan/lines/<int:line_id>")
+def remove_plan_line(number: str, line_id: int) -> Any:
+    user = current_user()
+    case = _plan_case(number)
+    line = _line(case, line_id)
+    if not plans.can_edit_lines(case, user):
+        raise AccessDenied(_("Plan lines are removed by the partner while the plan is a "
+                             "draft."))
+    plans.remove_line(case, line, by=user)
+    return _answer(_plan_out(case))
+
+
+@bp.patch("/cases/<number>/plan/lines/<int:line_id>")
+def update_plan_line(number: str, line_id: int) -> Any:
+    user = current_user()
+    case = _plan_case(number)
+    line = _line(case, line_id)
+    if not plans.can_update_delivery(case, user):
+        raise AccessDenied(_("The partner records the delivery of an approved plan."))
+    body = _body(PlanLineUpdate)
+    plans.update_line_status(case, line, body.status, by=user, delivered_on=body.delivered_on)
+    return _answer(PlanLineResult(line=PlanLineOut.from_line(line), plan=_plan_out(case)))
+
+
+# -- administrative assistance ---------------------------------------------------------------
+@bp.get("/service-types")
+def list_service_types() -> Any:
+    return _answer(ServiceTypes(items=[ServiceTypeOut.from_type(t)
+                                       for t in assistance.service_types()]))
+
+
+@bp.get("/cases/<number>/services")
+def list_services(number: str) -> Any:
+    case = _load_case(number)
+    return _answer(CaseServices.for_user(case, current_user()))
+
+
+@bp.post("/cases/<number>/services")
+def request_service(number: str) -> Any:
+    user = current_user()
+    case = _load_case(number)
+    if not assistance.can_manage_services(case, user):
+        raise AccessDenied(_("Services are requested by the partner's reintegration officers "
+                             "once the household has arrived."))
+    body = _body(ServiceRequestIn)
+    created = assistance.request_service(case, body.beneficiary_id, body.service_type_id,
+                                         body.requested_on, by=user)
+    return _answer(ServiceOut.from_request(created), 201)
+
+
+def _service(case: Case, service_id: int) -> ServiceRequest:
+    found = db.session.get(ServiceRequest, service_id) if service_id <= MAX_ID else None
+    if found is None or found.case_id != case.id:
+        raise NotFound()
+    return found
+
+
+@bp.patch("/cases/<number>/services/<int:service_id>")
+def update_service(number: str, service_id: int) -> Any:
+    user = current_user()
+    case = _load_case(number)
+    service = _service(case, service_id)
+    if not assistance.can_manage_services(case, user):
+        raise AccessDenied(_("Services are updated by the partner's reintegration officers "
+                             "once the household has arrived."))
+    body = _body(ServiceUpdate)
+    assistance.update_service(service, by=user, expected_version=body.version,
+                              **body.to_arguments(service))
+    return _answer(ServiceOut.from_request(service))
+
+
+# -- follow-ups and the RSS ------------------------------------------------------------------
+@bp.get("/rss")
+def get_rss() -> Any:
+    rss = followups.current_rss_version()
+    if rss is None:
+        raise NotFound()
+    return _answer(RssOut.from_version(rss))
+
+
+def _visits(case: Case) -> list[FollowUpVisit]:
+    return list(db.session.scalars(
+        select(FollowUpVisit).where(FollowUpVisit.case_id == case.id)
+        .options(selectinload(FollowUpVisit.survey).selectinload(RssSurvey.answers),
+                 selectinload(FollowUpVisit.officer))
+        .order_by(FollowUpVisit.sequence)))
+
+
+@bp.get("/cases/<number>/followups")
+def list_followups(number: str) -> Any:
+    user = current_user()
+    case = _load_case(number)
+    today = date.today()
+    return _answer(FollowUps(can_record=followups.can_record_visit(case, user),
+                             items=[VisitOut.from_visit(v, case, today)
+                                    for v in _visits(case)]))
+
+
+def _visit(case: Case, visit_id: int) -> FollowUpVisit:
+    visit = db.session.scalar(select(FollowUpVisit).where(
+        FollowUpVisit.id == visit_id, FollowUpVisit.case_id == case.id)) \
+        if visit_id <= MAX_ID else None
+    if visit is None:
+        raise NotFound()
+    return visit
+
+
+@bp.post("/cases/<number>/followups/<int:visit_id>")
+def record_visit(number: str, visit_id: int) -> Any:
+    user = current_user()
+    case = _load_case(number)
+    visit = _visit(case, visit_id)
+    if not followups.can_record_visit(case, user):
+        raise AccessDenied(_("Only a reintegration officer of the partner organisation "
+                             "following this case records its follow-up visits, once the "
+                             "arrival is confirmed."))
+    body = _body(VisitRecordIn)
+    followups.record_visit(visit, by=user, **body.to_arguments(visit))
+    return _answer(VisitOut.from_visit(visit, case, date.today()))

@@ -15,8 +15,11 @@ from caseflow.accounts.models import Office, Role, User, enum_column
 from caseflow.db import Base, utcnow
 
 if TYPE_CHECKING:
+    from caseflow.assistance.models import ServiceRequest
     from caseflow.documents.models import Document
+    from caseflow.followups.models import FollowUpVisit
     from caseflow.people.models import Beneficiary
+    from caseflow.reintegration.models import ReintegrationPlan
 
 
 class CaseStatus(enum.StrEnum):
@@ -32,6 +35,11 @@ class CaseStatus(enum.StrEnum):
     departed = "departed"
     no_show = "no_show"
     arrival_confirmed = "arrival_confirmed"
+    plan_drafted = "plan_drafted"
+    plan_submitted = "plan_submitted"
+    plan_approved = "plan_approved"
+    in_implementation = "in_implementation"
+    monitoring = "monitoring"
     on_hold = "on_hold"
     closed = "closed"
 
@@ -53,13 +61,23 @@ STATUS_LABELS = {
     CaseStatus.departed: _l("Departed"),
     CaseStatus.no_show: _l("No-show"),
     CaseStatus.arrival_confirmed: _l("Arrival confirmed"),
+    CaseStatus.plan_drafted: _l("Reintegration plan drafted"),
+    CaseStatus.plan_submitted: _l("Reintegration plan submitted"),
+    CaseStatus.plan_approved: _l("Reintegration plan approved"),
+    CaseStatus.in_implementation: _l("In implementation"),
+    CaseStatus.monitoring: _l("Monitoring"),
     CaseStatus.on_hold: _l("On hold"),
     CaseStatus.closed: _l("Closed"),
 }
 
 # Stages at which the partner organisation is part of the case (and may see it).
 PARTNER_STAGES = (CaseStatus.referred, CaseStatus.accepted_by_partner, CaseStatus.travel_booked,
-                  CaseStatus.departed, CaseStatus.no_show, CaseStatus.arrival_confirmed)
+                  CaseStatus.departed, CaseStatus.no_show, CaseStatus.arrival_confirmed,
+                  CaseStatus.plan_drafted, CaseStatus.plan_submitted, CaseStatus.plan_approved,
+                  CaseStatus.in_implementation, CaseStatus.monitoring)
+# Stages after the household arrived in the country of return.
+AFTER_ARRIVAL = (CaseStatus.arrival_confirmed, CaseStatus.plan_drafted, CaseStatus.plan_submitted,
+                 CaseStatus.plan_approved, CaseStatus.in_implementation, CaseStatus.monitoring)
 
 
 class ClosureReason(enum.StrEnum):
@@ -98,18 +116,22 @@ class Case(Base):
                         "NULL)", name="closed_has_reason"),
         CheckConstraint("status <> 'on_hold' OR held_from IS NOT NULL", name="hold_remembers"),
         CheckConstraint("status NOT IN ('approved', 'referred', 'accepted_by_partner', "
-                        "'travel_booked', 'departed', 'no_show', 'arrival_confirmed') OR "
-                        "(decision_on IS NOT NULL AND decided_by_id IS NOT NULL)",
+                        "'travel_booked', 'departed', 'no_show', 'arrival_confirmed', "
+                        "'plan_drafted', 'plan_submitted', 'plan_approved', 'in_implementation', "
+                        "'monitoring') OR (decision_on IS NOT NULL AND decided_by_id IS NOT NULL)",
                         name="approval_recorded"),
         CheckConstraint("status <> 'rejected' OR (decision_on IS NOT NULL AND "
                         "rejection_reason IS NOT NULL)", name="rejection_recorded"),
         CheckConstraint("status NOT IN ('referred', 'accepted_by_partner', 'travel_booked', "
-                        "'departed', 'no_show', 'arrival_confirmed') OR partner_id IS NOT NULL",
-                        name="partner_when_referred"),
-        CheckConstraint("status NOT IN ('departed', 'arrival_confirmed') OR "
-                        "departed_on IS NOT NULL", name="departure_recorded"),
-        CheckConstraint("status <> 'arrival_confirmed' OR arrived_on IS NOT NULL",
-                        name="arrival_recorded"),
+                        "'departed', 'no_show', 'arrival_confirmed', 'plan_drafted', "
+                        "'plan_submitted', 'plan_approved', 'in_implementation', 'monitoring') "
+                        "OR partner_id IS NOT NULL", name="partner_when_referred"),
+        CheckConstraint("status NOT IN ('departed', 'arrival_confirmed', 'plan_drafted', "
+                        "'plan_submitted', 'plan_approved', 'in_implementation', 'monitoring') "
+                        "OR departed_on IS NOT NULL", name="departure_recorded"),
+        CheckConstraint("status NOT IN ('arrival_confirmed', 'plan_drafted', 'plan_submitted', "
+                        "'plan_approved', 'in_implementation', 'monitoring') OR "
+                        "arrived_on IS NOT NULL", name="arrival_recorded"),
         # Keyset pagination walks (registered_at, id) in both directions.
         Index("ix_cases_registered_at_id", "registered_at", "id"),
         Index("ix_cases_status_registered_at", "status", "registered_at", "id"),
@@ -172,6 +194,12 @@ class Case(Base):
         order_by="CounsellingSession.held_on")
     documents: Mapped[list[Document]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Document.id")
+    plan: Mapped[ReintegrationPlan | None] = relationship(
+        back_populates="case", cascade="all, delete-orphan", uselist=False)
+    services: Mapped[list[ServiceRequest]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="ServiceRequest.id")
+    visits: Mapped[list[FollowUpVisit]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="FollowUpVisit.sequence")
 
     # The database refuses an UPDATE whose version is not the one this object was read at.
     __mapper_args__ = {"version_id_col": version}
@@ -212,6 +240,16 @@ class Case(Base):
     def can_see_asylum_details(self, user: User) -> bool:
         """Partner organisations need to know who returns, not their asylum procedure."""
         return self.can_view(user) and user.role is not Role.reintegration_officer
+
+    def can_see_medical_notes(self, user: User) -> bool:
+        """Medical notes reach a partner only when the household agreed to share them."""
+        if self.can_see_asylum_details(user):
+            return True
+        from caseflow.people.models import ConsentPurpose
+
+        principal = self.principal
+        return self.can_view(user) and principal is not None and \
+            principal.consent_for(ConsentPurpose.medical_sharing) is not None
 
     def can_attach_documents(self, user: User) -> bool:
         return self.can_view(user) and user.role is not Role.admin and self.is_open

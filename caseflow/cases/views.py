@@ -212,6 +212,7 @@ def show(number: str) -> str:
     return render_template(
         "cases/show.html", case=case, moves=moves,
         target_of=workflow.target_of, show_asylum=case.can_see_asylum_details(current_user),
+        show_medical=case.can_see_medical_notes(current_user),
         can_edit=case.can_edit(current_user),
         can_attach=case.can_attach_documents(current_user),
         ConsentPurpose=ConsentPurpose, HouseholdRole=HouseholdRole, today=date.today())

@@ -69,6 +69,11 @@ FIELDS = {f.name: f for f in [
     StageField("departed_on", _l("Date of departure"), "date", when="past"),
     StageField("arrived_on", _l("Date of arrival"), "date", when="past"),
     StageField("closure_reason", _l("Reason for closing"), "closure_reason"),
+    StageField("over_budget_reason", _l("Why the plan needs more than the budget"), "text",
+               required=False),
+    StageField("plan_approved_on", _l("Date of approval"), "date", when="past"),
+    StageField("approve_over_budget", _l("I approve spending above the budget"), "bool",
+               required=False),
     StageField("note", _l("Note"), "text"),
     StageField("optional_note", _l("Note"), "text", required=False),
 ]}
@@ -151,6 +156,75 @@ def _departure_after_referral(case: Case, _by: User, data: dict[str, Any]
     return {}
 
 
+def _plan_ready(case: Case, _by: User, data: dict[str, Any]) -> dict[str, list[str]]:
+    from caseflow.reintegration.services import budget_of
+
+    plan = case.plan
+    if plan is None or not plan.lines:
+        return {"": [_("Add at least one line to the reintegration plan first.")]}
+    if plan.committed > budget_of(case) and not data.get("over_budget_reason"):
+        return {"over_budget_reason": [_(
+            "The plan costs more than the budget: say why, for the manager who approves it.")]}
+    return {}
+
+
+def _budget_approval(case: Case, _by: User, data: dict[str, Any]) -> dict[str, list[str]]:
+    from caseflow.reintegration.services import budget_of
+
+    plan = case.plan
+    if plan is not None and plan.committed > budget_of(case) and \
+            not data.get("approve_over_budget"):
+        return {"approve_over_budget": [_(
+            "The plan costs more than the budget: tick the box to approve the difference, "
+            "or send the plan back.")]}
+    return {}
+
+
+def _lines_settled(case: Case, _by: User, _data: dict[str, Any]) -> dict[str, list[str]]:
+    from caseflow.reintegration.models import LineStatus
+
+    open_lines = [line for line in (case.plan.lines if case.plan else [])
+                  if line.status in (LineStatus.planned, LineStatus.in_progress)]
+    if open_lines:
+        return {"": [_("Every plan line must be delivered or cancelled before monitoring "
+                       "(%(n)d still open).", n=len(open_lines))]}
+    return {}
+
+
+# Effects: what a move does besides setting the stage data on the case. Each takes the
+# fields it owns out of `data`.
+Effect = Callable[[Case, User, dict[str, Any]], None]
+
+
+def _start_plan(case: Case, by: User, _data: dict[str, Any]) -> None:
+    from caseflow.reintegration.services import start_plan
+
+    start_plan(case, by=by)
+
+
+def _keep_over_budget_reason(case: Case, _by: User, data: dict[str, Any]) -> None:
+    if case.plan is not None:
+        case.plan.over_budget_reason = data.pop("over_budget_reason", None)
+
+
+def _approve_plan(case: Case, by: User, data: dict[str, Any]) -> None:
+    from caseflow.reintegration.services import approve_plan
+
+    data.pop("approve_over_budget", None)
+    approve_plan(case, by=by, on=data.pop("plan_approved_on"))
+
+
+def _schedule_followups(case: Case, _by: User, data: dict[str, Any]) -> None:
+    from caseflow.followups.services import schedule_followups
+
+    schedule_followups(case, arrived_on=data["arrived_on"])
+
+
+def _withdraw_referral(case: Case, _by: User, _data: dict[str, Any]) -> None:
+    case.partner = None
+    case.referred_on = None
+
+
 # -- the table -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Move:
@@ -162,6 +236,7 @@ class Move:
     fields: tuple[str, ...] = ()
     checks: tuple[Check, ...] = field(default=())
     style: str = "primary"
+    effect: Effect | None = None
 
 
 MOVES: tuple[Move, ...] = (
@@ -182,6 +257,8 @@ MOVES: tuple[Move, ...] = (
          ("partner_id", "referred_on"), checks=(_partner_in_country, _partner_consent)),
     Move("accept_referral", _l("Accept the referral"), (S.referred,), S.accepted_by_partner,
          PARTNER, ("partner_accepted_on",), checks=(_own_partner,)),
+    Move("decline_referral", _l("Decline the referral"), (S.referred,), S.approved, PARTNER,
+         ("note",), checks=(_own_partner,), style="danger", effect=_withdraw_referral),
     Move("book_travel", _l("Book travel"), (S.accepted_by_partner,), S.travel_booked, SENDING,
          ("flight_carrier", "flight_number", "departure_airport", "planned_departure_on",
           "escort_needed"), checks=(_travel_documents,)),
@@ -193,11 +270,26 @@ MOVES: tuple[Move, ...] = (
          ("flight_carrier", "flight_number", "departure_airport", "planned_departure_on",
           "escort_needed"), checks=(_travel_documents,)),
     Move("confirm_arrival", _l("Confirm arrival"), (S.departed,), S.arrival_confirmed,
-         PARTNER, ("arrived_on",), checks=(_own_partner, _arrival_after_departure)),
+         PARTNER, ("arrived_on",), checks=(_own_partner, _arrival_after_departure),
+         effect=_schedule_followups),
+    Move("draft_plan", _l("Draft the reintegration plan"), (S.arrival_confirmed,),
+         S.plan_drafted, PARTNER, checks=(_own_partner,), effect=_start_plan),
+    Move("submit_plan", _l("Submit the plan for approval"), (S.plan_drafted,), S.plan_submitted,
+         PARTNER, ("over_budget_reason",), checks=(_own_partner, _plan_ready),
+         effect=_keep_over_budget_reason),
+    Move("return_plan", _l("Send the plan back"), (S.plan_submitted,), S.plan_drafted,
+         MANAGER, ("note",), style="secondary"),
+    Move("approve_plan", _l("Approve the plan"), (S.plan_submitted,), S.plan_approved, MANAGER,
+         ("plan_approved_on", "approve_over_budget"), checks=(_budget_approval,),
+         effect=_approve_plan),
+    Move("start_implementation", _l("Start implementation"), (S.plan_approved,),
+         S.in_implementation, PARTNER, checks=(_own_partner,)),
+    Move("start_monitoring", _l("Move to monitoring"), (S.in_implementation,), S.monitoring,
+         PARTNER, checks=(_own_partner, _lines_settled)),
     Move("hold", _l("Put on hold"), tuple(s for s in OPEN_STAGES if s is not S.on_hold),
          S.on_hold, SENDING, ("note",), style="secondary"),
     Move("resume", _l("Resume"), (S.on_hold,), None, SENDING, ("optional_note",)),
-    Move("close", _l("Close the case"), OPEN_STAGES, S.closed, SENDING,
+    Move("close", _l("Close the case"), OPEN_STAGES, S.closed, SENDING | PARTNER,
          ("closure_reason", "optional_note"), style="danger"),
     Move("reopen", _l("Reopen"), (S.closed,), None, MANAGER, ("note",), style="secondary"),
 )
@@ -364,6 +456,9 @@ def _apply(case: Case, move: Move, by: User, data: dict[str, Any]) -> CaseEvent:
     source = case.status
     target = target_of(move, case)
     note = data.pop("note", None) or data.pop("optional_note", None)
+    logged = {k: _jsonable(v) for k, v in data.items()}
+    if move.effect is not None:
+        move.effect(case, by, data)
     for name, value in data.items():
         if name == "partner":
             case.partner = value
@@ -388,8 +483,7 @@ def _apply(case: Case, move: Move, by: User, data: dict[str, Any]) -> CaseEvent:
     case.status = target
     db.session.flush()  # bumps case.version through version_id_col
     event = CaseEvent(case=case, kind=EventKind.transition, by=by, from_status=source,
-                      to_status=target, note=note, version=case.version,
-                      data={k: _jsonable(v) for k, v in data.items()})
+                      to_status=target, note=note, version=case.version, data=logged)
     db.session.add(event)
     db.session.flush()
     return event

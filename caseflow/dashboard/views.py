@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from caseflow.accounts.models import Office, Role, User
 from caseflow.cases.models import Case, CaseStatus
 from caseflow.extensions import db
+from caseflow.followups.services import due_visits, overdue_visits, workload
 
 bp = Blueprint("dashboard", __name__)
 SHORT_LIST = 8
@@ -40,13 +41,18 @@ def index() -> str:
                                          Case.planned_departure_on <= today + timedelta(7)))
     elif role is Role.reintegration_officer:
         context.update(referrals=_cases(Case.status == CaseStatus.referred),
-                       arrivals=_cases(Case.status == CaseStatus.departed))
+                       arrivals=_cases(Case.status == CaseStatus.departed),
+                       due_visits=due_visits(current_user, today, limit=SHORT_LIST),
+                       overdue_visits=overdue_visits(current_user, today, limit=SHORT_LIST))
     elif role is Role.manager:
         context.update(decisions=_cases(Case.status == CaseStatus.application_submitted),
                        stage_counts=dict(db.session.execute(
                            select(Case.status, func.count()).where(
                                Case.visible_to(current_user)).group_by(Case.status)).all()),
                        statuses=list(CaseStatus))
+        due = due_visits(current_user, today, limit=SHORT_LIST)
+        overdue = overdue_visits(current_user, today, limit=SHORT_LIST)
+        context.update(due_visits=due, overdue_visits=overdue, workload=workload(due, overdue))
     else:
         context["user_counts"] = dict(db.session.execute(
             select(User.role, func.count()).where(User.is_active).group_by(User.role)).all())

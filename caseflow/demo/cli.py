@@ -53,8 +53,7 @@ def generate(user_count: int | None, case_count: int | None, seed: int) -> None:
     if case_count is not None:
         started = time.perf_counter()
         try:
-            with click.progressbar(length=case_count, label="Generating cases",
-                                   file=click.get_text_stream("stderr")) as bar:
+            with click.progressbar(length=case_count, label="Generating cases") as bar:
                 made = generate_cases(case_count, seed, progress=bar.update)
         except RuntimeError as problem:
             raise click.ClickException(str(problem)) from None

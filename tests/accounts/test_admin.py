@@ -27,6 +27,7 @@ def admin_urls(app, user_id, office_id):
             continue
         path = rule.rule.replace("<int:user_id>", str(user_id))
         path = path.replace("<int:office_id>", str(office_id))
+        path = re.sub(r"<int:\w+>", "1", path)
         for method in sorted(rule.methods & {"GET", "POST"}):
             urls.append((method, path))
     return urls

@@ -319,7 +319,8 @@ def test_a_partner_sees_only_referred_cases_without_asylum_details(client):
     assert person["vulnerabilities"] == ["serious_illness"]
     assert body["status"] == "referred" and body["partner"]["id"] == partner_office.id
     assert body["can_edit"] is False
-    assert [m["name"] for m in body["allowed_moves"]] == ["accept_referral"]
+    assert [m["name"] for m in body["allowed_moves"]] == [
+        "accept_referral", "decline_referral", "close"]
 
     history = client.get(f"/api/v1/cases/{referred.number}/history", headers=headers)
     assert "test data" not in history.get_data(as_text=True)  # the duplicate reason

@@ -153,3 +153,50 @@ def test_answers_match_their_documented_schemas(client, validator):
     validator(client.post("/api/v1/cases", headers=headers, json={}).get_json(), "ErrorOut")
     with pytest.raises(Exception, match="required"):
         validator({"items": []}, "CaseList")  # the check itself can fail
+
+
+def test_answers_after_the_arrival_match_their_documented_schemas(client, validator):
+    from datetime import date
+
+    from caseflow.accounts.tokens import create_token
+    from caseflow.assistance.services import request_service, service_types
+    from caseflow.cases.models import CaseStatus
+    from caseflow.extensions import db
+    from caseflow.followups.services import current_rss_version
+    from caseflow.people.models import Vulnerability
+    from tests.cases.helpers import add_plan_line, case_at
+
+    case, world = case_at(CaseStatus.plan_drafted, household=[factories.person_data(
+        vulnerabilities=[Vulnerability.pregnant])])
+    add_plan_line(case, world, amount="120.50")
+    service = request_service(case, case.principal.id, service_types()[0].id, date.today(),
+                              by=world.officer)
+    _token, secret = create_token(world.officer, "docs")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    base = f"/api/v1/cases/{case.number}"
+    today = date.today().isoformat()
+
+    validator(client.get(f"{base}/plan", headers=headers).get_json(), "PlanOut")
+    added = client.post(f"{base}/plan/lines", headers=headers, json={
+        "kind": "housing", "description": "Rent", "amount": "10"})
+    assert added.status_code == 201
+    validator(added.get_json(), "PlanLineResult")
+    validator(client.get("/api/v1/service-types", headers=headers).get_json(), "ServiceTypes")
+    validator(client.get(f"{base}/services", headers=headers).get_json(), "CaseServices")
+    updated = client.patch(f"{base}/services/{service.id}", headers=headers,
+                           json={"version": service.version, "fees_paid": 3})
+    assert updated.status_code == 200
+    validator(updated.get_json(), "ServiceOut")
+    validator(client.get("/api/v1/rss", headers=headers).get_json(), "RssOut")
+    visits = client.get(f"{base}/followups", headers=headers).get_json()
+    validator(visits, "FollowUps")
+    rss = current_rss_version()
+    first = rss.indicators[0]
+    recorded = client.post(f"{base}/followups/{visits['items'][0]['id']}", headers=headers,
+                           json={"version": visits["items"][0]["version"], "done_on": today,
+                                 "mode": "phone",
+                                 "answers": {str(first.id): first.options[0].id}})
+    assert recorded.status_code == 200, recorded.get_json()
+    validator(recorded.get_json(), "VisitOut")
+    validator(client.get(f"{base}/followups", headers=headers).get_json(), "FollowUps")

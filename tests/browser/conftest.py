@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from caseflow.demo.services import load_demo
 from caseflow.extensions import db
+from caseflow.reference import load_reference_data
 from tests.conftest import make_app
 from tests.services import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
@@ -29,6 +30,7 @@ def live_app(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                    WTF_CSRF_ENABLED=True)
     with app.app_context():
         flask_migrate.upgrade()
+        load_reference_data()
         load_demo()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -288,3 +288,53 @@ def test_school_history_and_documents_of_a_child(client, login_as):
         "expires_on": "2027-01-01"})
     assert doc.status_code == 302
     assert "Laissez-passer LP 778812" in client.get(f"/cases/{case.number}").text
+
+
+def test_two_people_editing_the_same_person_at_once(app, client, login_as):
+    """Two browsers, two users: the second save is refused and shows the first one's change."""
+    caseworker = login_as(Role.caseworker)
+    manager = factories.make_user(role=Role.manager, office=caseworker.office)
+    case = factories.make_case(by=caseworker)
+    db.session.commit()
+    person = case.beneficiaries[0]
+    other = app.test_client_class(app, app.response_class, use_cookies=True)
+    assert other.post("/login", data={"email": manager.email,
+                                      "password": factories.PASSWORD}).status_code == 302
+    seen_version = case.version
+    fields = {"role": "principal", "given_names": person.given_names, "sex": "M",
+              "date_of_birth": "1985-03-14", "nationality": "AL", "version": seen_version}
+    first = other.post(f"/cases/{case.number}/people/{person.id}/edit",
+                       data={**fields, "family_name": "Hoxhaj", "phone": "+355 69 111 2222"})
+    assert first.status_code == 302
+    second = client.post(f"/cases/{case.number}/people/{person.id}/edit",
+                         data={**fields, "family_name": "Hoxha-Lleshi"})
+    assert second.status_code == 200
+    assert "Someone else saved this case" in second.text
+    assert manager.full_name in second.text and "+355 69 111 2222" in second.text
+    db.session.refresh(person)
+    assert person.family_name == "Hoxhaj"
+
+
+def test_uploads_refused_by_size_and_for_other_offices(client, login_as, monkeypatch):
+    from caseflow.documents import storage
+
+    caseworker = login_as(Role.caseworker)
+    case = factories.make_case(by=caseworker)
+    db.session.commit()
+    monkeypatch.setattr(storage, "MAX_BYTES", 1024)
+    monkeypatch.setattr(storage.store, "__defaults__", (1024,))
+    big = b"%PDF-1.4\n" + b"0" * 2048 + b"\n%%EOF\n"
+    refused = client.post(f"/cases/{case.number}/documents/new", data={
+        "title": "Too big", "beneficiary_id": "0", "file": (io.BytesIO(big), "big.pdf")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 200 and "larger than" in refused.text
+    no_file = client.post(f"/cases/{case.number}/documents/new", data={
+        "title": "Nothing", "beneficiary_id": "0"}, content_type="multipart/form-data")
+    assert "Choose a file to upload." in no_file.text
+    assert count(Document) == 0
+    client.post("/logout")
+    login_as(Role.caseworker)  # another office
+    outside = client.post(f"/cases/{case.number}/documents/new", data={
+        "title": "x", "beneficiary_id": "0", "file": (io.BytesIO(_png()), "a.png")},
+        content_type="multipart/form-data")
+    assert outside.status_code == 404 and count(Document) == 0

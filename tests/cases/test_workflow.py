@@ -4,6 +4,7 @@ with the reason; stage data checked; history written; invariants held by the dat
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -12,22 +13,28 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.accounts.models import OfficeKind, Role
 from caseflow.cases import services, workflow
-from caseflow.cases.models import Case, CaseStatus, ClosureReason
+from caseflow.cases.models import PARTNER_STAGES, Case, CaseStatus, ClosureReason
 from caseflow.cases.workflow import MOVES, MOVES_BY_NAME, InvalidTransition, transition
 from caseflow.errors import StaleEdit
 from caseflow.extensions import db
-from caseflow.people.models import ConsentPurpose, DocumentKind
+from caseflow.followups.models import FollowUpVisit
+from caseflow.people.models import ConsentPurpose, DocumentKind, Vulnerability
+from caseflow.reintegration import services as plans
+from caseflow.reintegration.models import LineStatus
 from tests import factories
 from tests.cases.helpers import (
     NOTES,
     PATHS,
     S,
+    add_plan_line,
     bring_to,
     case_at,
+    count,
     iso,
     log_session,
     make_world,
     move,
+    prepare,
     stage_data,
     stored_status,
     tomorrow,
@@ -46,23 +53,33 @@ REACHABLE = {
     S.approved: {S.referred, S.withdrawn, S.on_hold, S.closed},
     S.rejected: {S.application_submitted, S.on_hold, S.closed},
     S.withdrawn: {S.on_hold, S.closed},
-    S.referred: {S.accepted_by_partner, S.on_hold, S.closed},
+    S.referred: {S.accepted_by_partner, S.approved, S.on_hold, S.closed},
     S.accepted_by_partner: {S.travel_booked, S.on_hold, S.closed},
     S.travel_booked: {S.departed, S.no_show, S.on_hold, S.closed},
     S.departed: {S.arrival_confirmed, S.on_hold, S.closed},
     S.no_show: {S.travel_booked, S.on_hold, S.closed},
-    S.arrival_confirmed: {S.on_hold, S.closed},
+    S.arrival_confirmed: {S.plan_drafted, S.on_hold, S.closed},
+    S.plan_drafted: {S.plan_submitted, S.on_hold, S.closed},
+    S.plan_submitted: {S.plan_drafted, S.plan_approved, S.on_hold, S.closed},
+    S.plan_approved: {S.in_implementation, S.on_hold, S.closed},
+    S.in_implementation: {S.monitoring, S.on_hold, S.closed},
+    S.monitoring: {S.on_hold, S.closed},
     S.on_hold: {S.registered, S.closed},
     S.closed: {S.registered},
 }
 
+# A partner's officer acts on a case only while it is at a partner stage (referred onwards).
 ALLOWED = [(m.name, source, role) for m in MOVES for source in m.sources
-           for role in sorted(m.roles)]
+           for role in sorted(m.roles)
+           if role is not Role.reintegration_officer or source in PARTNER_STAGES]
 WRONG_STAGE = [(stage, m.name) for stage in CaseStatus for m in MOVES
                if stage not in m.sources]
 WRONG_ROLE = [(m.name, role) for m in MOVES for role in ALL_ROLES if role not in m.roles]
 REQUIRED = [(m.name, f.name) for m in MOVES for f in workflow.field_specs(m) if f.required]
 SENDING_MOVES = [m.name for m in MOVES if Role.caseworker in m.roles]
+PARTNER_MOVES = [m.name for m in MOVES if Role.reintegration_officer in m.roles]
+# Stage data that goes on the reintegration plan rather than on the case.
+ON_THE_PLAN = {"plan_approved_on": "approved_on", "over_budget_reason": "over_budget_reason"}
 
 
 def expect_refusal(case: Case, target: str, by, data=None, code: str | None = None
@@ -94,8 +111,7 @@ def jsonable(name: str, value, world) -> tuple[str, object]:
                          ids=[f"{m}-from-{s}-by-{r}" for m, s, r in ALLOWED])
 def test_every_move_is_allowed_from_its_sources_to_its_roles(move_name, source, role):
     case, world = case_at(source)
-    if move_name == "start_counselling":
-        log_session(case, world.caseworker)
+    prepare(case, move_name, world)
     actor = world.user(role)
     data = stage_data(move_name, world)
     spec = MOVES_BY_NAME[move_name]
@@ -115,8 +131,13 @@ def test_every_move_is_allowed_from_its_sources_to_its_roles(move_name, source, 
     assert event.note == (NOTES[note_field] if note_field else None)
     stage_fields = {k: v for k, v in data.items() if k not in NOTES}
     assert event.data == dict(jsonable(k, v, world) for k, v in stage_fields.items())
-    for name, value in stage_fields.items():  # the stage data is on the case too
-        if name == "partner_id":
+    for name, value in stage_fields.items():  # the stage data is on the case (or plan) too
+        if name in ON_THE_PLAN:
+            stored = getattr(case.plan, ON_THE_PLAN[name])
+            assert stored == (date.fromisoformat(value) if name.endswith("_on") else value)
+        elif name == "approve_over_budget":  # a confirmation: only in the history
+            continue
+        elif name == "partner_id":
             assert case.partner_id == world.partner.id
         elif name == "closure_reason":
             assert case.closure_reason is ClosureReason(value)
@@ -126,6 +147,28 @@ def test_every_move_is_allowed_from_its_sources_to_its_roles(move_name, source, 
             assert getattr(case, name) == jsonable(name, value, world)[1], name
     if move_name in ("approve", "reject"):
         assert case.decided_by_id == actor.id
+    check_effect(case, move_name, actor, world)
+
+
+def check_effect(case: Case, move_name: str, actor, world) -> None:
+    """What a move does besides its stage data."""
+    if move_name == "decline_referral":
+        assert (case.partner_id, case.referred_on) == (None, None)
+        assert not case.can_view(world.officer)
+    if move_name == "confirm_arrival":
+        assert [v.months_after_arrival for v in case.visits] == [1, 3, 6, 12]
+    if move_name == "draft_plan":
+        assert case.plan is not None and case.plan.created_by_id == actor.id
+        assert case.plan.lines == [] and case.plan.approved_on is None
+    if move_name == "approve_plan":
+        plan = case.plan
+        assert (plan.approved_by_id, plan.approved_on) == (actor.id, date.today())
+        assert plan.entitlement_version == plans.current_rules().version
+        assert plan.approved_budget == plans.entitlement(case).budget
+        assert plan.approved_ceiling == max(plan.approved_budget, plan.committed)
+    if move_name == "start_monitoring":
+        assert all(line.status in (LineStatus.delivered, LineStatus.cancelled)
+                   for line in case.plan.lines)
 
 
 def test_moves_accept_dates_as_date_objects():
@@ -180,8 +223,7 @@ def test_an_unknown_target_is_refused_by_stage():
                          ids=[f"{m}-by-{r}" for m, r in WRONG_ROLE])
 def test_a_move_is_refused_to_roles_that_do_not_make_it(move_name, role):
     case, world = case_at(MOVES_BY_NAME[move_name].sources[0])
-    if move_name == "start_counselling":
-        log_session(case, world.caseworker)
+    prepare(case, move_name, world)
     refused = expect_refusal(case, move_name, world.user(role),
                              stage_data(move_name, world), code="wrong_role")
     assert Role(role).label in refused.message
@@ -197,14 +239,14 @@ def test_an_inactive_user_cannot_move_a_case():
 @pytest.mark.parametrize("move_name", SENDING_MOVES)
 def test_a_caseworker_of_another_office_cannot_move_the_case(move_name):
     case, world = case_at(MOVES_BY_NAME[move_name].sources[0])
-    if move_name == "start_counselling":
-        log_session(case, world.caseworker)
+    prepare(case, move_name, world)
     stranger = factories.make_user(Role.caseworker)
     expect_refusal(case, move_name, stranger, stage_data(move_name, world),
                    code="not_your_case")
 
 
-@pytest.mark.parametrize("move_name", ["approve", "reject", "reopen"])
+@pytest.mark.parametrize("move_name", ["approve", "reject", "reopen", "return_plan",
+                                       "approve_plan"])
 def test_a_manager_of_another_office_cannot_decide(move_name):
     case, world = case_at(MOVES_BY_NAME[move_name].sources[0])
     stranger = factories.make_user(Role.manager)
@@ -212,9 +254,11 @@ def test_a_manager_of_another_office_cannot_decide(move_name):
                    code="not_your_case")
 
 
-@pytest.mark.parametrize("move_name", ["accept_referral", "confirm_arrival"])
+@pytest.mark.parametrize("move_name", PARTNER_MOVES)
 def test_an_officer_of_another_partner_cannot_act_on_the_case(move_name):
-    case, world = case_at(MOVES_BY_NAME[move_name].sources[0])
+    sources = MOVES_BY_NAME[move_name].sources
+    case, world = case_at(next(s for s in sources if s in PARTNER_STAGES))
+    prepare(case, move_name, world)
     same_country = factories.make_office(kind=OfficeKind.partner, country=world.country)
     stranger = factories.make_user(Role.reintegration_officer, office=same_country)
     expect_refusal(case, move_name, stranger, stage_data(move_name, world),
@@ -226,7 +270,7 @@ def test_allowed_moves_lists_what_the_user_may_try():
     names = {m.name for m in workflow.allowed_moves(case, world.caseworker)}
     assert names == {"hold", "close"}
     assert {m.name for m in workflow.allowed_moves(case, world.officer)} == \
-        {"accept_referral"}
+        {"accept_referral", "decline_referral", "close"}
     assert workflow.allowed_moves(case, factories.make_user(Role.admin)) == []
     assert workflow.allowed_moves(case, factories.make_user(Role.caseworker)) == []
 
@@ -269,6 +313,7 @@ INVALID = [
     ("accept_referral", "partner_accepted_on", tomorrow, "future"),
     ("confirm_departure", "departed_on", tomorrow, "future"),
     ("confirm_arrival", "arrived_on", tomorrow, "future"),
+    ("approve_plan", "plan_approved_on", tomorrow, "future"),
     ("book_travel", "planned_departure_on", yesterday, "past"),
     ("rebook_travel", "planned_departure_on", yesterday, "past"),
     ("approve", "decision_on", lambda: "2024-02-30", "YYYY-MM-DD"),
@@ -282,6 +327,10 @@ INVALID = [
     ("refer", "partner_id", lambda: "999999999", "partner"),
     ("close", "closure_reason", lambda: "got_bored", "reason"),
     ("close", "closure_reason", lambda: "Completed", "reason"),
+    ("approve_plan", "plan_approved_on", lambda: "2025-13-01", "YYYY-MM-DD"),
+    ("decline_referral", "note", lambda: "x" * 2001, "2000"),
+    ("return_plan", "note", lambda: "x" * 2001, "2000"),
+    ("submit_plan", "over_budget_reason", lambda: "x" * 2001, "2000"),
 ]
 
 
@@ -289,6 +338,7 @@ INVALID = [
                          ids=[f"{m}-{f}-{n}" for n, (m, f, _v, _s) in enumerate(INVALID)])
 def test_invalid_stage_data_is_refused(move_name, field, value, says):
     case, world = case_at(MOVES_BY_NAME[move_name].sources[0])
+    prepare(case, move_name, world)
     data = {**stage_data(move_name, world), field: value()}
     refused = expect_refusal(case, move_name, world.actor_for(move_name), data,
                              code="invalid_data")
@@ -498,13 +548,251 @@ def test_rejected_then_resubmitted_and_approved():
                              (S.application_submitted, S.approved)]
 
 
-def test_the_timeline_records_the_whole_path():
-    case, _world = case_at(S.arrival_confirmed)
+@pytest.mark.parametrize("stage", [S.arrival_confirmed, S.monitoring])
+def test_the_timeline_records_the_whole_path(stage):
+    case, _world = case_at(stage)
     events = transitions_of(case)
     assert [e.to_status for e in events] == [
-        MOVES_BY_NAME[name].target for name in PATHS[S.arrival_confirmed]]
+        MOVES_BY_NAME[name].target for name in PATHS[stage]]
     versions = [e.version for e in events]
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
+
+
+# -- the partner's stages: referral declined, the reintegration plan ------------------------
+def test_declining_the_referral_clears_the_partner_who_then_no_longer_sees_the_case():
+    case, world = case_at(S.referred)
+    assert case.can_view(world.officer)
+    event = move(case, "decline_referral", world)
+    assert (event.from_status, event.to_status, event.by_id) == \
+        (S.referred, S.approved, world.officer.id)
+    assert event.note == NOTES["note"]
+    assert case.status is S.approved and stored_status(case) is S.approved
+    assert (case.partner, case.partner_id, case.referred_on) == (None, None, None)
+    assert not case.can_view(world.officer)
+    visible = db.session.scalars(db.select(Case.id).where(Case.visible_to(world.officer)))
+    assert case.id not in list(visible)
+    assert workflow.allowed_moves(case, world.officer) == []
+    expect_refusal(case, "close", world.officer, stage_data("close", world),
+                   code="not_your_case")
+    # the sending office still has it, and can refer it again (here to another partner)
+    assert case.can_view(world.caseworker)
+    other = factories.make_office(kind=OfficeKind.partner, country=world.country)
+    move(case, "refer", world, partner_id=str(other.id))
+    assert case.status is S.referred and case.partner_id == other.id
+    assert not case.can_view(world.officer)
+
+
+def test_a_referral_is_declined_only_by_the_partner_it_was_sent_to():
+    case, world = case_at(S.referred)
+    same_country = factories.make_office(kind=OfficeKind.partner, country=world.country)
+    stranger = factories.make_user(Role.reintegration_officer, office=same_country)
+    expect_refusal(case, "decline_referral", stranger, stage_data("decline_referral", world),
+                   code="not_your_case")
+    refused = expect_refusal(case, "decline_referral", world.officer, {}, code="missing_data")
+    assert set(refused.errors) == {"note"}
+    assert case.partner_id == world.partner.id
+
+
+BEFORE_REFERRAL = [S.registered, S.counselling, S.application_submitted, S.approved,
+                   S.rejected, S.withdrawn]
+
+
+@pytest.mark.parametrize("stage", BEFORE_REFERRAL)
+def test_the_partner_officer_cannot_close_a_case_before_it_is_referred(stage):
+    case, world = case_at(stage)
+    case.partner = world.partner  # even one that names the partner (e.g. imported data)
+    db.session.flush()
+    expect_refusal(case, "close", world.officer, stage_data("close", world),
+                   code="not_your_case")
+    assert "close" not in {m.name for m in workflow.allowed_moves(case, world.officer)}
+
+
+@pytest.mark.parametrize("stage", PARTNER_STAGES)
+def test_the_partner_officer_closes_in_partner_stages_and_a_manager_reopens(stage):
+    case, world = case_at(stage)
+    assert "close" in {m.name for m in workflow.allowed_moves(case, world.officer)}
+    event = move(case, "close", world, by=world.officer, closure_reason="unreachable")
+    assert (event.from_status, event.to_status, event.by_id) == \
+        (stage, S.closed, world.officer.id)
+    assert case.closed_from is stage and case.closure_reason is ClosureReason.unreachable
+    assert case.can_view(world.officer)  # still the partner's case, closed
+    expect_refusal(case, "reopen", world.officer, stage_data("reopen", world),
+                   code="wrong_role")
+    move(case, "reopen", world)
+    assert case.status is stage and stored_status(case) is stage
+
+
+def test_the_partner_officer_can_close_a_case_held_from_a_partner_stage_only():
+    case, world = case_at(S.on_hold, via=S.plan_drafted)
+    move(case, "close", world, by=world.officer)
+    assert case.closed_from is S.on_hold
+    early, early_world = case_at(S.on_hold, via=S.approved)
+    expect_refusal(early, "close", early_world.officer, stage_data("close", early_world),
+                   code="not_your_case")
+
+
+def test_drafting_starts_an_empty_plan_that_submit_refuses_until_it_has_a_line():
+    case, world = case_at(S.plan_drafted)
+    assert case.plan is not None and case.plan.lines == []
+    refused = expect_refusal(case, "submit_plan", world.officer, {}, code="precondition")
+    assert set(refused.errors) == {""}
+    assert "at least one line" in refused.message
+    add_plan_line(case, world)
+    move(case, "submit_plan", world)
+    assert case.status is S.plan_submitted
+    assert not plans.can_edit_lines(case, world.officer)
+
+
+def test_submitting_over_budget_needs_a_reason_for_the_manager():
+    case, world = case_at(S.plan_drafted)  # AL, no vulnerability: a budget of 0
+    assert plans.budget_of(case) == Decimal("0.00")
+    add_plan_line(case, world, amount="100.00", kind=plans.SupportKind.housing)
+    for reason in ({}, {"over_budget_reason": "   "}):
+        refused = expect_refusal(case, "submit_plan", world.officer, reason,
+                                 code="invalid_data")
+        assert set(refused.errors) == {"over_budget_reason"}
+        assert "more than the budget" in refused.message
+    assert case.plan.over_budget_reason is None
+    event = move(case, "submit_plan", world, over_budget_reason="Family of six, no housing.")
+    assert case.status is S.plan_submitted
+    assert case.plan.over_budget_reason == "Family of six, no housing."
+    assert event.data == {"over_budget_reason": "Family of six, no housing."}
+
+
+@pytest.mark.parametrize(("amount", "over"), [("1500.00", False), ("1500.01", True)])
+def test_a_plan_exactly_at_the_budget_is_not_over_it(amount, over):
+    household = [factories.person_data(vulnerabilities=[Vulnerability.disabled])]
+    case, world = case_at(S.plan_drafted, household=household)
+    assert plans.budget_of(case) == Decimal("1500.00")  # the vulnerability top-up
+    add_plan_line(case, world, amount=amount, kind=plans.SupportKind.business)
+    if over:
+        expect_refusal(case, "submit_plan", world.officer, {}, code="invalid_data")
+        move(case, "submit_plan", world, over_budget_reason="A second machine is needed.")
+    else:
+        move(case, "submit_plan", world)
+    assert case.status is S.plan_submitted
+
+
+def test_approving_over_budget_needs_the_box_and_freezes_the_ceiling():
+    case, world = case_at(S.plan_drafted)
+    add_plan_line(case, world, amount="800.00", kind=plans.SupportKind.housing)
+    add_plan_line(case, world, amount="250.50", kind=plans.SupportKind.education)
+    move(case, "submit_plan", world, over_budget_reason="Rent for the first months.")
+    refused = expect_refusal(case, "approve_plan", world.manager,
+                             stage_data("approve_plan", world), code="invalid_data")
+    assert set(refused.errors) == {"approve_over_budget"}
+    assert "tick the box" in refused.message
+    assert case.plan.approved_on is None and case.plan.approved_budget is None
+    event = move(case, "approve_plan", world, approve_over_budget="y")
+    assert event.data == {"plan_approved_on": iso(date.today()), "approve_over_budget": True}
+    plan = case.plan
+    assert case.status is S.plan_approved
+    assert (plan.entitlement_version, plan.approved_budget, plan.approved_ceiling) == \
+        (1, Decimal("0.00"), Decimal("1050.50"))
+    assert plans.budget_of(case) == Decimal("1050.50")
+    assert (plan.approved_by_id, plan.approved_on) == (world.manager.id, date.today())
+
+
+def test_a_plan_within_budget_is_approved_without_the_box():
+    household = [factories.person_data(vulnerabilities=[Vulnerability.pregnant])]
+    case, world = case_at(S.plan_drafted, household=household)
+    add_plan_line(case, world, amount="1000.00", kind=plans.SupportKind.medical)
+    move(case, "submit_plan", world)
+    move(case, "approve_plan", world)
+    plan = case.plan
+    assert (plan.approved_budget, plan.approved_ceiling) == \
+        (Decimal("1500.00"), Decimal("1500.00"))
+
+
+def test_a_returned_plan_goes_back_to_draft_for_the_partner_to_change():
+    case, world = case_at(S.plan_submitted)
+    [line] = case.plan.lines
+    refused = expect_refusal(case, "return_plan", world.manager, {}, code="missing_data")
+    assert set(refused.errors) == {"note"}
+    event = move(case, "return_plan", world, note="Add the school fees for the children.")
+    assert (event.from_status, event.to_status, event.by_id) == \
+        (S.plan_submitted, S.plan_drafted, world.manager.id)
+    assert event.note == "Add the school fees for the children."
+    assert case.status is S.plan_drafted and case.plan.approved_on is None
+    assert case.plan.lines == [line]
+    assert plans.can_edit_lines(case, world.officer)
+    add_plan_line(case, world, kind=plans.SupportKind.education, description="School fees")
+    move(case, "submit_plan", world)
+    move(case, "approve_plan", world)
+    assert case.status is S.plan_approved and len(case.plan.lines) == 2
+
+
+def test_approving_a_plan_is_for_a_manager_of_the_sending_office():
+    case, world = case_at(S.plan_submitted)
+    for who in (world.caseworker, world.officer):
+        expect_refusal(case, "approve_plan", who, stage_data("approve_plan", world),
+                       code="wrong_role")
+    partner_manager = factories.make_user(Role.manager, office=world.partner)
+    expect_refusal(case, "approve_plan", partner_manager, stage_data("approve_plan", world),
+                   code="not_your_case")
+
+
+@pytest.mark.parametrize("still_open", [LineStatus.planned, LineStatus.in_progress])
+def test_monitoring_starts_only_when_every_line_is_delivered_or_cancelled(still_open):
+    case, world = case_at(S.plan_drafted)
+    for kind in (plans.SupportKind.housing, plans.SupportKind.education,
+                 plans.SupportKind.psychosocial):
+        add_plan_line(case, world, kind=kind, description=f"Support: {kind.value}")
+    bring_to_implementation(case, world)
+    first, second, third = case.plan.lines
+    plans.update_line_status(case, first, LineStatus.delivered, by=world.officer,
+                             delivered_on=date.today())
+    plans.update_line_status(case, second, LineStatus.cancelled, by=world.officer)
+    if still_open is LineStatus.in_progress:
+        plans.update_line_status(case, third, LineStatus.in_progress, by=world.officer)
+    refused = expect_refusal(case, "start_monitoring", world.officer, {},
+                             code="precondition")
+    assert "1 still open" in refused.message
+    plans.update_line_status(case, third, LineStatus.cancelled, by=world.officer)
+    event = transition(case, "start_monitoring", by=world.officer)
+    assert event.to_status is S.monitoring and case.status is S.monitoring
+
+
+def bring_to_implementation(case: Case, world) -> None:
+    move(case, "submit_plan", world)
+    move(case, "approve_plan", world)
+    move(case, "start_implementation", world)
+    assert case.status is S.in_implementation
+
+
+def test_confirming_arrival_schedules_the_follow_up_visits():
+    case, _world = case_at(S.arrival_confirmed, dated=date(2025, 1, 31))
+    assert [(v.sequence, v.months_after_arrival, v.due_on) for v in case.visits] == [
+        (1, 1, date(2025, 2, 28)), (2, 3, date(2025, 4, 30)), (3, 6, date(2025, 7, 31)),
+        (4, 12, date(2026, 1, 31))]
+    assert count(FollowUpVisit) >= 4
+
+
+def test_on_hold_stops_plan_work_until_resumed():
+    case, world = case_at(S.plan_drafted)
+    move(case, "hold", world)
+    assert case.held_from is S.plan_drafted
+    assert not plans.can_edit_lines(case, world.officer)
+    assert case.can_view(world.officer)
+    assert {m.name for m in workflow.allowed_moves(case, world.officer)} == {"close"}
+    expect_refusal(case, "resume", world.officer, stage_data("resume", world),
+                   code="wrong_role")
+    move(case, "resume", world)
+    assert case.status is S.plan_drafted and plans.can_edit_lines(case, world.officer)
+    add_plan_line(case, world)
+
+
+def test_a_closed_and_reopened_plan_keeps_its_approval_and_lines():
+    case, world = case_at(S.in_implementation)
+    plan_id, approved = case.plan.id, case.plan.approved_on
+    move(case, "close", world, by=world.officer, closure_reason="re_migrated")
+    assert not plans.can_update_delivery(case, world.officer)
+    move(case, "reopen", world)
+    assert case.status is S.in_implementation
+    assert (case.plan.id, case.plan.approved_on) == (plan_id, approved)
+    assert plans.can_update_delivery(case, world.officer)
+    move(case, "start_monitoring", world)
+    assert case.status is S.monitoring
 
 
 # -- the database keeps the invariants -------------------------------------------------------
@@ -589,3 +877,8 @@ def test_describe_lists_every_status_and_move():
     assert moves["approve"]["to"] == "approved"
     assert moves["resume"]["to"] == "held_from" and moves["reopen"]["to"] == "closed_from"
     assert moves["approve"]["conditions"] == ["four_eyes"]
+    assert moves["decline_referral"]["to"] == "approved"
+    assert moves["submit_plan"]["conditions"] == ["own_partner", "plan_ready"]
+    assert moves["approve_plan"]["conditions"] == ["budget_approval"]
+    assert moves["start_monitoring"]["conditions"] == ["own_partner", "lines_settled"]
+    assert moves["close"]["roles"] == ["caseworker", "manager", "reintegration_officer"]

@@ -1,0 +1,1 @@
+"""Administrative assistance after return: civil registration, ID card, health insurance..."""

@@ -1,0 +1,1 @@
+"""Follow-up visits after arrival and the Reintegration Sustainability Survey (RSS)."""
