@@ -97,12 +97,16 @@ def decode_cursor(cursor: str, sort: str) -> tuple[str, Any, int]:
 def name_match(text: str) -> Any | None:
     """Cases with a person matching every token of `text` (prefix or spelling variant)."""
     conditions = []
-    for folded, skel in names.query_keys(text):
+    keys = names.query_keys(text)
+    for folded, skel in keys:
         key = f"f:{folded}"
-        matching = select(NameKey.beneficiary_id).where(or_(
-            and_(NameKey.key >= key, NameKey.key < key + PREFIX_END),
-            NameKey.key == f"s:{skel}"))
-        conditions.append(Beneficiary.id.in_(matching))
+        matches_token = or_(and_(NameKey.key >= key, NameKey.key < key + PREFIX_END),
+                            NameKey.key == f"s:{skel}")
+        if len(keys) == 1:
+            # One word: the (key, case_id) index answers it without touching beneficiaries.
+            return Case.id.in_(select(NameKey.case_id).where(matches_token))
+        conditions.append(Beneficiary.id.in_(select(NameKey.beneficiary_id)
+                                             .where(matches_token)))
     if not conditions:
         return None
     # Every token on the same person, not spread over the household.

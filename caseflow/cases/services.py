@@ -309,9 +309,11 @@ def _index_names(case: Case) -> None:
     if ids:
         db.session.execute(NameKey.__table__.delete().where(
             NameKey.beneficiary_id.in_(ids)))
-    rows = [{"beneficiary_id": b.id, "case_id": case.id, "key": key[:80]}
+    # Truncate to the column's width first, then de-duplicate: two long words may share
+    # their first 80 characters.
+    rows = [{"beneficiary_id": b.id, "case_id": case.id, "key": key}
             for b in case.beneficiaries
-            for key in names.name_keys(b.full_name, b.name_original)]
+            for key in {k[:80] for k in names.name_keys(b.full_name, b.name_original)}]
     if rows:
         db.session.execute(insert(NameKey), rows)
 

@@ -30,6 +30,7 @@ from caseflow.cases.models import (
 from caseflow.cases.queries import BadCursor, CaseFilters, list_cases
 from caseflow.errors import AccessDenied, InvalidTransition, StaleEdit, ValidationFailed
 from caseflow.extensions import db
+from caseflow.followups.models import FollowUpVisit
 from caseflow.people.models import (
     Beneficiary,
     BeneficiaryVulnerability,
@@ -37,6 +38,7 @@ from caseflow.people.models import (
     HouseholdRole,
     Vulnerability,
 )
+from caseflow.reintegration.models import ReintegrationPlan
 from caseflow.web import show_errors
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -54,7 +56,12 @@ def load_case(number: str, *, full: bool = False) -> Case:
             selectinload(Case.beneficiaries).selectinload(Beneficiary.school_records),
             selectinload(Case.events),
             selectinload(Case.sessions).joinedload(CounsellingSession.counsellor),
-            selectinload(Case.documents))
+            selectinload(Case.documents),
+            # The sections after arrival: loaded up front so the case page runs the same
+            # number of queries whatever the case holds.
+            selectinload(Case.plan).selectinload(ReintegrationPlan.lines),
+            selectinload(Case.services),
+            selectinload(Case.visits).selectinload(FollowUpVisit.survey))
     case = db.session.scalar(query)
     if case is None or not case.can_view(current_user):
         abort(404)

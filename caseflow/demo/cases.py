@@ -8,8 +8,10 @@ Two producers share one model of a household and of a case's path through the st
   then moved into the past (registration, session and event times, closing time) because the
   services stamp "now".
 - `generate_cases(count, seed)` (run by `flask demo generate --cases`) bulk-inserts many
-  seeded cases with SQLAlchemy Core for benchmarks. `generated_cases()` is the pure generator
-  behind it: the same seed, world, counters and clock give the same rows.
+  seeded cases for benchmarks, with multi-row INSERTs compiled by SQLAlchemy Core and values
+  made by the columns' own types; on SQLite in parallel and with CHECK constraints verified
+  per table rather than per row (see "SQLite" below). `generated_cases()` is the pure
+  generator behind it: the same seed, world, counters and clock give the same rows.
 """
 
 from __future__ import annotations
@@ -540,7 +542,8 @@ def _targets(outcome: Outcome, rng: random.Random) -> list[CaseStatus]:
 
 
 def plan_path(rng: random.Random, outcome: Outcome, last_day: date, today: date,
-              registered_on: date | None = None) -> Plan:
+              registered_on: date | None = None,
+              extra_sessions: tuple[int, ...] = (0, 0, 1, 2)) -> Plan:
     """Dates for each step of `outcome`. Without `registered_on`, the registration is put far
     enough before `last_day` for the usual gaps; with it, gaps shrink to fit if needed."""
     targets = _targets(outcome, rng)
@@ -576,7 +579,7 @@ def plan_path(rng: random.Random, outcome: Outcome, last_day: date, today: date,
         start = steps[0][2]
         until = steps[1][2] if len(steps) > 1 else last_day
         sessions.append(start)
-        for _ in range(rng.choice((0, 0, 1, 2))):
+        for _ in range(rng.choice(extra_sessions)):
             if (until - start).days > 2:
                 sessions.append(start + timedelta(days=rng.randint(1, (until - start).days - 1)))
         sessions.sort()
@@ -1125,6 +1128,10 @@ def pick_outcome(rng: Rng, age_days: int) -> Outcome:
     return Outcome(stage)
 
 
+# Counselling sessions after the first one, for generated cases: fewer than the demo's, as
+# they are rows and events to write for little benchmark value.
+BULK_EXTRA_SESSIONS = (0, 0, 0, 1)
+
 # Cases are generated in blocks, each with its own random streams: a block does not depend on
 # the ones before it, so blocks can be made in parallel. A block is also an insert batch.
 BLOCK = 500
@@ -1191,9 +1198,34 @@ class GeneratedCase:
     name_keys: list[tuple[int, str]]
 
 
-@lru_cache(maxsize=65536)
-def _keys(full_name: str, original: str | None) -> tuple[str, ...]:
-    return tuple(sorted({key[:80] for key in names.name_keys(full_name, original)}))
+@lru_cache(maxsize=4096)
+def _name_keys(name: str) -> frozenset[str]:
+    return frozenset(key[:80] for key in names.name_keys(name))
+
+
+def _warm_name_keys() -> None:
+    """Compute the keys of every name of the pools once, before the workers are forked."""
+    for pools in data.RETURN_NAMES.values():
+        for pool, pairs in pools.items():
+            if pool == "family":
+                pairs = pairs + [data.female_family_name(p) for p in pairs]
+            for latin, original in pairs:
+                _name_keys(latin)
+                if original:
+                    _name_keys(original)
+    for latin, _original in data.MK_ALBANIAN_FAMILY:
+        _name_keys(latin)
+
+
+def _keys(given: str, family: str, original: str | None) -> tuple[str, ...]:
+    """names.name_keys(given + family, original), from the keys of each part: a name's
+    keys are those of its words, and there are far fewer given and family names than
+    combinations of them."""
+    keys = _name_keys(given) | _name_keys(family)
+    if original:
+        for part in original.split(" "):
+            keys |= _name_keys(part)
+    return tuple(sorted(keys))
 
 
 STAGE_COLUMNS = ("application_submitted_on", "decision_on", "decided_by_id",
@@ -1258,7 +1290,8 @@ def _block_cases(block: int, count: int, seed: int, world: World, numbering: Num
         office = rng.weighted(offices, office_weights)
         country = rng.weighted(countries, country_weights)
         outcome = pick_outcome(rng, (today - registered_on).days)
-        plan = plan_path(rng, outcome, last_day, today, registered_on=registered_on)
+        plan = plan_path(rng, outcome, last_day, today, registered_on=registered_on,
+                         extra_sessions=BULK_EXTRA_SESSIONS)
         valid_from = max(plan.departure_on or registered_on, registered_on) + \
             timedelta(days=30)
         numbers = Numbers(digits=lambda pos, stem=stem: f"{stem}{pos}", oe=oe)
@@ -1336,8 +1369,7 @@ def _block_cases(block: int, count: int, seed: int, world: World, numbering: Num
                                   row["nationality"], plan.departure_on + timedelta(days=30)))
             row["position"] = pos
             row["created_at"] = registered_at
-            for key in _keys(f"{row['given_names']} {row['family_name']}",
-                             row["name_original"]):
+            for key in _keys(row["given_names"], row["family_name"], row["name_original"]):
                 keys.append((pos, key))
         consents = [(ConsentPurpose.case_processing, registered_on)]
         if partner is not None:
@@ -1666,6 +1698,7 @@ def _made_by_workers(job: _Job, statements: dict[str, _Statement], first_case: i
     import queue
 
     context = multiprocessing.get_context("fork")
+    _warm_name_keys()
     dealer = _Dealer(context, len(_blocks(job.count)))
     results = context.Queue()
     workers = [context.Process(target=_worker, daemon=True, args=(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import cyrtranslit
+
 from caseflow.accounts.models import OfficeKind, Role
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for newcomers on purpose
@@ -66,95 +68,121 @@ FAMILY_NAMES = {
 
 # -- households returning to the Western Balkans ----------------------------------------------
 # Names are (as in documents, in original script or None when that is the Latin one).
-# Serbian and Macedonian documents carry a Latin transliteration of the Cyrillic name.
+# Serbian and Macedonian documents carry a Latin transliteration of the Cyrillic name; the
+# Cyrillic form is derived from it (Macedonian passports write Ѓ and Ќ as Gj and Kj).
 
 Name = tuple[str, str | None]
 
+
+def _latin(names: str) -> list[Name]:
+    return [(name, None) for name in names.split()]
+
+
+def _serbian(names: str) -> list[Name]:
+    return [(name, cyrtranslit.to_cyrillic(name, "sr")) for name in names.split()]
+
+
+def _macedonian(names: str) -> list[Name]:
+    def cyrillic(name: str) -> str:
+        for latin, letter in (("Gj", "Ǵ"), ("gj", "ǵ"), ("Kj", "Ḱ"), ("kj", "ḱ")):
+            name = name.replace(latin, letter)
+        return cyrtranslit.to_cyrillic(name, "mk")
+
+    return [(name, cyrillic(name)) for name in names.split()]
+
+
 RETURN_NAMES: dict[str, dict[str, list[Name]]] = {
     "AL": {
-        "male": [("Arben", None), ("Ilir", None), ("Gentian", None), ("Dritan", None),
-                 ("Erion", None), ("Altin", None), ("Fatmir", None), ("Klodian", None),
-                 ("Endrit", None), ("Ardit", None), ("Elton", None), ("Mirash", None)],
-        "female": [("Blerta", None), ("Anisa", None), ("Mirela", None), ("Entela", None),
-                   ("Jonida", None), ("Elona", None), ("Ardita", None), ("Fjona", None),
-                   ("Rozeta", None), ("Manjola", None), ("Drita", None), ("Lindita", None)],
-        "boy": [("Noel", None), ("Dion", None), ("Aron", None), ("Ergi", None),
-                ("Kevin", None), ("Rei", None), ("Luis", None), ("Enri", None)],
-        "girl": [("Klea", None), ("Amelia", None), ("Sara", None), ("Ajla", None),
-                 ("Era", None), ("Reina", None), ("Ambra", None), ("Anxhela", None)],
-        "family": [("Hoxha", None), ("Shehu", None), ("Leka", None), ("Çela", None),
-                   ("Dervishi", None), ("Kola", None), ("Basha", None), ("Muça", None),
-                   ("Gjoka", None), ("Marku", None), ("Prendi", None), ("Doda", None)],
+        "male": _latin("Arben Ilir Gentian Dritan Erion Altin Fatmir Klodian Endrit Ardit Elton "
+                       "Mirash Agron Artan Bledar Edmond Ervin Florian Gëzim Gjergj Indrit "
+                       "Kujtim Lulzim Marsel Nertil Olsi Petrit Redon Sokol Taulant Ylli"),
+        "female": _latin("Blerta Anisa Mirela Entela Jonida Elona Ardita Fjona Rozeta Manjola "
+                         "Drita Lindita Alketa Brunilda Dorina Eneida Flutura Ilda Klodiana "
+                         "Lediana Majlinda Nertila Orjela Pranvera Rudina Suela Teuta Xhulia "
+                         "Zamira Mimoza"),
+        "boy": _latin("Noel Dion Aron Ergi Kevin Rei Luis Enri Matteo Jurgen Anxhelo Erald "
+                      "Amar Joel Ejdi"),
+        "girl": _latin("Klea Amelia Sara Ajla Era Reina Ambra Anxhela Greta Hera Leandra "
+                       "Melisa Noemi Sibora Kejsi"),
+        "family": _latin("Hoxha Shehu Leka Çela Dervishi Kola Basha Muça Gjoka Marku Prendi "
+                         "Doda Hysa Meta Kodra Lika Gjika Rama Duka Bajraktari Cani Kapllani "
+                         "Laçi Mema Ndreu Pepa Qose Sula Tafa Vata Xhafa Zeneli Bushati Dibra "
+                         "Gega Kasa Mullaj Pjetri Toska Hysenaj"),
     },
     "XK": {
-        "male": [("Driton", None), ("Besnik", None), ("Liridon", None), ("Valon", None),
-                 ("Agon", None), ("Fatos", None), ("Blerim", None), ("Shpend", None),
-                 ("Bekim", None), ("Arton", None), ("Naser", None), ("Ramadan", None)],
-        "female": [("Valbona", None), ("Fjolla", None), ("Arta", None), ("Vlora", None),
-                   ("Teuta", None), ("Mimoza", None), ("Shqipe", None), ("Hava", None),
-                   ("Lumnije", None), ("Mirlinda", None), ("Zana", None), ("Besa", None)],
-        "boy": [("Lorik", None), ("Dardan", None), ("Leart", None), ("Amar", None),
-                ("Rron", None), ("Jon", None), ("Elion", None), ("Art", None)],
-        "girl": [("Erza", None), ("Rina", None), ("Dua", None), ("Elsa", None),
-                 ("Lea", None), ("Ariana", None), ("Blina", None), ("Nora", None)],
-        "family": [("Krasniqi", None), ("Gashi", None), ("Berisha", None), ("Morina", None),
-                   ("Hoti", None), ("Bytyqi", None), ("Shala", None), ("Rexhepi", None),
-                   ("Kelmendi", None), ("Hasani", None), ("Osmani", None), ("Thaçi", None)],
+        "male": _latin("Driton Besnik Liridon Valon Agon Fatos Blerim Shpend Bekim Arton Naser "
+                       "Ramadan Adem Arbër Burim Egzon Faton Gazmend Hajdar Jeton Kushtrim "
+                       "Lirim Mentor Nazmi Premtim Qëndrim Skender Visar Xhavit Ilir"),
+        "female": _latin("Valbona Fjolla Arta Vlora Teuta Mimoza Shqipe Hava Lumnije Mirlinda "
+                         "Zana Besa Albulena Blerina Donika Drenusha Edona Fatime Hana "
+                         "Kaltrina Leonora Merita Njomza Qendresa Rrezarta Shkurte Valdete "
+                         "Vjosa Gentiana Arbnora"),
+        "boy": _latin("Lorik Dardan Leart Amar Rron Jon Elion Art Ardi Enis Gent Jetmir Olt "
+                      "Uran Dion"),
+        "girl": _latin("Erza Rina Dua Elsa Lea Ariana Blina Nora Alea Ema Lira Mia Rea Vesa "
+                       "Loreta"),
+        "family": _latin("Krasniqi Gashi Berisha Morina Hoti Bytyqi Shala Rexhepi Kelmendi "
+                         "Hasani Osmani Thaçi Ahmeti Avdiu Bajrami Beqiri Dema Elezi Fazliu "
+                         "Halili Haxhiu Hyseni Ibrahimi Jashari Kastrati Kryeziu Limani "
+                         "Maliqi Mustafa Nimani Pllana Ramadani Salihu Sejdiu Syla Tahiri "
+                         "Zeqiri Veseli Shabani Hoxha"),
     },
     "RS": {
-        "male": [("Đorđe", "Ђорђе"), ("Miloš", "Милош"), ("Nenad", "Ненад"),
-                 ("Dragan", "Драган"), ("Nikola", "Никола"), ("Marko", "Марко"),
-                 ("Dejan", "Дејан"), ("Zoran", "Зоран"), ("Bojan", "Бојан"),
-                 ("Saša", "Саша"), ("Ljubiša", "Љубиша"), ("Dušan", "Душан")],
-        "female": [("Jelena", "Јелена"), ("Milica", "Милица"), ("Snežana", "Снежана"),
-                   ("Dragana", "Драгана"), ("Ivana", "Ивана"), ("Jovana", "Јована"),
-                   ("Marija", "Марија"), ("Ljiljana", "Љиљана"), ("Gordana", "Гордана"),
-                   ("Danijela", "Данијела"), ("Biljana", "Биљана"), ("Vesna", "Весна")],
-        "boy": [("Luka", "Лука"), ("Stefan", "Стефан"), ("Lazar", "Лазар"),
-                ("Vuk", "Вук"), ("Filip", "Филип"), ("Aleksa", "Алекса")],
-        "girl": [("Mila", "Мила"), ("Sofija", "Софија"), ("Anđela", "Анђела"),
-                 ("Teodora", "Теодора"), ("Nađa", "Нађа"), ("Katarina", "Катарина")],
-        "family": [("Petrović", "Петровић"), ("Jovanović", "Јовановић"),
-                   ("Nikolić", "Николић"), ("Stojanović", "Стојановић"), ("Ilić", "Илић"),
-                   ("Marković", "Марковић"), ("Đorđević", "Ђорђевић"),
-                   ("Stanković", "Станковић"), ("Ristić", "Ристић"), ("Mitić", "Митић"),
-                   ("Jašarević", "Јашаревић"), ("Demirović", "Демировић")],
+        "male": _serbian("Đorđe Miloš Nenad Dragan Nikola Marko Dejan Zoran Bojan Saša Ljubiša "
+                         "Dušan Aleksandar Branko Darko Goran Ivan Jovan Milan Miroslav "
+                         "Nebojša Predrag Radomir Slobodan Srđan Vladimir Željko Zlatko "
+                         "Bajram Muamer Sead Safet"),
+        "female": _serbian("Jelena Milica Snežana Dragana Ivana Jovana Marija Ljiljana Gordana "
+                           "Danijela Biljana Vesna Aleksandra Bojana Branka Dijana Jasmina "
+                           "Katarina Maja Mirjana Nataša Olivera Radmila Slađana Sanja "
+                           "Svetlana Tamara Zorica Senada Fatima"),
+        "boy": _serbian("Luka Stefan Lazar Vuk Filip Aleksa Andrej Dimitrije Mihajlo Nemanja "
+                        "Ognjen Pavle Relja Uroš Vasilije"),
+        "girl": _serbian("Mila Sofija Anđela Teodora Nađa Ana Dunja Hana Iva Lena Mina Nina "
+                         "Sara Tara Jana"),
+        "family": _serbian("Petrović Jovanović Nikolić Stojanović Ilić Marković Đorđević "
+                           "Stanković Ristić Mitić Jašarević Demirović Pavlović Milošević "
+                           "Đokić Kostić Lazić Milenković Mladenović Nedeljković Obradović "
+                           "Popović Radovanović Savić Simić Todorović Vasić Veličković "
+                           "Živković Zdravković Bajramović Hodžić Ljajić Mehmedović Salihović "
+                           "Šabanović Tomić Cvetković Janković Krstić"),
     },
     "MK": {
-        "male": [("Aleksandar", "Александар"), ("Goran", "Горан"), ("Nikola", "Никола"),
-                 ("Gjorgji", "Ѓорѓи"), ("Dragan", "Драган"), ("Kire", "Кире"),
-                 ("Zoran", "Зоран"), ("Bojan", "Бојан"), ("Blagoj", "Благој"),
-                 ("Dimitar", "Димитар"), ("Trajko", "Трајко"), ("Ljupčo", "Љупчо")],
-        "female": [("Elena", "Елена"), ("Biljana", "Биљана"), ("Marija", "Марија"),
-                   ("Ivana", "Ивана"), ("Vesna", "Весна"), ("Katerina", "Катерина"),
-                   ("Jasmina", "Јасмина"), ("Snežana", "Снежана"), ("Verica", "Верица"),
-                   ("Aneta", "Анета"), ("Gordana", "Гордана"), ("Slavica", "Славица")],
-        "boy": [("Andrej", "Андреј"), ("Mihail", "Михаил"), ("Petar", "Петар"),
-                ("David", "Давид"), ("Jovan", "Јован"), ("Teodor", "Теодор")],
-        "girl": [("Ana", "Ана"), ("Mia", "Миа"), ("Sara", "Сара"),  # noqa: RUF001
-                 ("Dunja", "Дуња"),
-                 ("Teodora", "Теодора"), ("Eva", "Ева")],
+        "male": _macedonian("Aleksandar Goran Nikola Gjorgji Dragan Kire Zoran Bojan Blagoj "
+                            "Dimitar Trajko Ljupčo Angel Boris Darko Dejan Igor Jovan Kiril "
+                            "Marjan Mitko Nikolče Pece Risto Sašo Stojan Toni Vasil Bajram "
+                            "Muarem Šaban"),
+        "female": _macedonian("Elena Biljana Marija Ivana Vesna Katerina Jasmina Snežana "
+                              "Verica Aneta Gordana Slavica Daniela Emilija Frosina Jovanka "
+                              "Kristina Liljana Magdalena Maja Nataša Olivera Radmila Sonja "
+                              "Suzana Tanja Valentina Violeta Zorica Sevdija"),
+        "boy": _macedonian("Andrej Mihail Petar David Jovan Teodor Damjan Luka Marko Matej "
+                           "Stefan Viktor Hristijan Kristijan Filip"),
+        "girl": _macedonian("Ana Mia Sara Dunja Teodora Eva Angela Iva Jana Lara Mila Nina Tea "
+                            "Sofija Elena"),
         # Macedonian family names take -ska / -va for women: see female_family_name().
-        "family": [("Trajkovski", "Трајковски"), ("Stojanovski", "Стојановски"),
-                   ("Nikolovski", "Николовски"), ("Dimitrovski", "Димитровски"),
-                   ("Ristovski", "Ристовски"), ("Petrovski", "Петровски"),
-                   ("Jovanovski", "Јовановски"), ("Angelovski", "Ангеловски"),
-                   ("Dimitrov", "Димитров"), ("Ilievski", "Илиевски"),
-                   ("Memedov", "Мемедов"), ("Ramadanovski", "Рамадановски")],
+        "family": _macedonian("Trajkovski Stojanovski Nikolovski Dimitrovski Ristovski "
+                              "Petrovski Jovanovski Angelovski Dimitrov Ilievski Memedov "
+                              "Ramadanovski Atanasovski Bogdanovski Cvetkovski Georgievski "
+                              "Gjorgjievski Janevski Kostovski Mitrevski Nedelkovski Pavlovski "
+                              "Popovski Spasovski Stefanovski Todorovski Velkovski Zdravkovski "
+                              "Mustafov Saliev Bajramovski Demirovski Kjosevski Markovski "
+                              "Tasevski Zafirovski Arsovski Blazevski Mladenovski Ognenovski"),
     },
 }
 
 # Ethnic Albanian citizens of North Macedonia (Tetovo, Gostivar) carry Albanian names.
-MK_ALBANIAN_FAMILY: list[Name] = [("Ademi", None), ("Aliu", None), ("Bajrami", None),
-                                  ("Memeti", None), ("Xhaferi", None), ("Sulejmani", None)]
+MK_ALBANIAN_FAMILY: list[Name] = _latin(
+    "Ademi Aliu Bajrami Memeti Xhaferi Sulejmani Abdiu Asani Emini Fejzulai Iseni Jakupi "
+    "Mustafai Osmani Ramadani Sadiku Selmani Zeqiri")
 
 
 def female_family_name(name: Name) -> Name:
-    """Macedonian and Bulgarian-style surnames agree with the woman: -ski/-ska, -ov/-ova."""
+    """Macedonian surnames agree with the woman: -ski/-ska, -ov/-ova, -ev/-eva."""
     latin, original = name
     if latin.endswith("ski"):
         return latin[:-1] + "a", original[:-1] + "\u0430" if original else None
-    if latin.endswith("ov"):
+    if latin.endswith(("ov", "ev")):
         return latin + "a", original + "\u0430" if original else None
     return name
 

@@ -613,3 +613,9 @@ def test_a_consent_is_recorded_once_and_not_in_the_future():
     with pytest.raises(ValidationFailed):
         services.record_consent(case, spouse, ConsentPurpose.medical_sharing, TODAY,
                                 by=world.caseworker)
+
+
+def test_very_long_names_sharing_their_first_80_characters_are_indexed_once():
+    case = factories.make_case(household=[factories.person_data(
+        given_names="a" * 85 + "x " + "a" * 85 + "y")])
+    assert case.id is not None

@@ -338,3 +338,38 @@ def test_uploads_refused_by_size_and_for_other_offices(client, login_as, monkeyp
         "title": "x", "beneficiary_id": "0", "file": (io.BytesIO(_png()), "a.png")},
         content_type="multipart/form-data")
     assert outside.status_code == 404 and count(Document) == 0
+
+
+def _queries_for(client, path: str) -> int:
+    from sqlalchemy import event
+
+    seen = [0]
+
+    def count(*_args, **_kwargs) -> None:
+        seen[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return seen[0]
+
+
+def test_case_page_and_list_queries_do_not_grow_with_the_data(client, login_as):
+    """No N+1: a big household with many events costs the same queries as a small one."""
+    caseworker = login_as(Role.caseworker)
+    small = factories.make_case(by=caseworker)
+    big = factories.make_case(by=caseworker, household=[
+        factories.person_data(), *(factories.person_data(role="child") for _ in range(5))])
+    for n in range(10):
+        log_counselling_session(big, SessionData(held_on=date.today(), language=f"sq{n}"),
+                                by=caseworker)
+    db.session.commit()
+    assert _queries_for(client, f"/cases/{small.number}") == \
+        _queries_for(client, f"/cases/{big.number}")
+    few = _queries_for(client, "/cases/")
+    for _ in range(30):
+        factories.make_case(by=caseworker)
+    db.session.commit()
+    assert _queries_for(client, "/cases/") == few
