@@ -40,11 +40,13 @@ from tests import factories
 from tests.databases import backend
 
 S = CaseStatus
-# The stages the demo and the generator cover (later stages, such as the reintegration plan,
-# have their own demo data).
+# The stages the generator covers; the demo also has households after their return, at the
+# stages of the reintegration plan (tests/test_demo_after_return.py).
 COVERED = {S.registered, S.counselling, S.application_submitted, S.approved, S.rejected,
            S.withdrawn, S.referred, S.accepted_by_partner, S.travel_booked, S.departed,
            S.no_show, S.arrival_confirmed, S.on_hold, S.closed}
+DEMO_COVERED = COVERED | {S.plan_drafted, S.plan_submitted, S.plan_approved,
+                          S.in_implementation, S.monitoring}
 TABLES = (Case, Beneficiary, BeneficiaryVulnerability, IdentityDocument, Consent,
           SchoolRecord, CounsellingSession, CaseEvent, NameKey, CaseCounter)
 
@@ -72,7 +74,7 @@ def test_demo_load_creates_realistic_cases_through_the_services(runner):
     cases = db.session.scalars(select(Case).order_by(Case.registered_at)).unique().all()
     assert len(cases) >= 55
     assert f"{len(cases)} demo cases" in result.output
-    assert {c.status for c in cases} == COVERED
+    assert {c.status for c in cases} == DEMO_COVERED
     assert {c.country_of_return for c in cases} == {"AL", "MK", "XK", "RS"}
 
     people = db.session.scalars(select(Beneficiary)).all()

@@ -77,6 +77,11 @@ class PersonData:
     documents: list[TravelDocumentData] = field(default_factory=list)
 
 
+# The widths of the text columns, checked here so that no database refuses (or cuts) them.
+TEXT_LIMITS = {"given_names": 120, "family_name": 120, "name_original": 240,
+               "place_of_birth": 120, "languages": 200, "phone": 40, "oe_number": 20,
+               "reception_centre": 160, "vulnerability_note": 2000}
+
 PERSON_FIELDS = ("role", "given_names", "family_name", "sex", "date_of_birth", "nationality",
                  "name_original", "place_of_birth", "languages", "phone", "oe_number",
                  "reception_centre", "asylum_applied_on", "procedure_status",
@@ -107,6 +112,10 @@ def _check_person(person: PersonData, prefix: str, today: date) -> dict[str, lis
     def err(name: str, message: str) -> None:
         errors.setdefault(f"{prefix}{name}", []).append(message)
 
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(person, name)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            err(name, _("Use at most %(n)d characters.", n=limit))
     if not person.given_names.strip():
         err("given_names", _("Enter the given names."))
     if not person.family_name.strip():
@@ -131,6 +140,8 @@ def _check_person(person: PersonData, prefix: str, today: date) -> dict[str, lis
     for n, doc in enumerate(person.documents):
         if not doc.number.strip():
             err(f"documents.{n}.number", _("Enter the document number."))
+        elif len(doc.number.strip()) > 40:
+            err(f"documents.{n}.number", _("Use at most %(n)d characters.", n=40))
     return errors
 
 
@@ -178,6 +189,8 @@ def _check_details(details: CaseDetails, office: Office) -> tuple[dict[str, list
         errors["country_of_return"] = [_("Choose a country of return from the list.")]
     if not details.municipality.strip():
         errors["municipality"] = [_("Enter the municipality of return.")]
+    elif len(details.municipality.strip()) > 120:
+        errors["municipality"] = [_("Use at most %(n)d characters.", n=120)]
     assignee = None
     if details.assignee_id is not None:
         assignee = db.session.get(User, details.assignee_id)
@@ -460,6 +473,8 @@ def add_identity_document(case: Case, beneficiary: Beneficiary, doc: TravelDocum
     number = doc.number.strip().upper()
     if not number:
         errors["number"] = [_("Enter the document number.")]
+    elif len(number) > 40:
+        errors["number"] = [_("Use at most %(n)d characters.", n=40)]
     elif db.session.scalar(select(IdentityDocument.id).where(
             IdentityDocument.kind == doc.kind, IdentityDocument.number == number,
             IdentityDocument.issuing_country == doc.issuing_country)):
@@ -499,6 +514,9 @@ def add_school_record(case: Case, child: Beneficiary, data: SchoolData, *, by: U
         errors["school"] = [_("Enter the school's name.")]
     if not data.town.strip():
         errors["town"] = [_("Enter the town.")]
+    for name, limit in (("school", 160), ("town", 120), ("grade", 80)):
+        if len((getattr(data, name) or "").strip()) > limit:
+            errors[name] = [_("Use at most %(n)d characters.", n=limit)]
     if data.year_to < data.year_from:
         errors["year_to"] = [_("The last school year cannot be before the first.")]
     if data.year_from < child.date_of_birth.year or data.year_to > today.year:
@@ -551,6 +569,9 @@ def log_counselling_session(case: Case, data: SessionData, *, by: User,
         errors["held_on"] = [_("The session cannot be before the case was registered.")]
     if not data.language.strip():
         errors["language"] = [_("Enter the language of the session.")]
+    for name, limit in (("language", 40), ("interpreter", 120)):
+        if len((getattr(data, name) or "").strip()) > limit:
+            errors[name] = [_("Use at most %(n)d characters.", n=limit)]
     if errors:
         raise ValidationFailed(errors)
     session = CounsellingSession(case=case, held_on=data.held_on, counsellor=by,

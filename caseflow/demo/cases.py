@@ -657,6 +657,7 @@ class DemoCase:
     duplicate_reason: str | None = None
     closure_note: str | None = None
     seed: int = 0
+    after: Any = None  # an after_return.AfterReturn: what happens after the arrival
 
     @property
     def registered_at(self) -> datetime:
@@ -693,7 +694,10 @@ def demo_cases(today: date) -> list[DemoCase]:
     Deterministic for a given `today` (dates are relative to it)."""
     last_day = today - timedelta(days=1)
     valid_from = today + timedelta(days=60)
+    from caseflow.demo.after_return import after_return_specs
+
     specs = _story_cases(today, last_day, valid_from)
+    specs += after_return_specs(today, last_day, valid_from)
     countries = ["AL", "XK", "RS", "MK"]
     offices = list(SENDING_WEIGHTS)
     for n, outcome in enumerate(DEMO_OUTCOMES):
@@ -947,8 +951,13 @@ def count_demo_cases() -> int:
 
 def load_demo_cases(today: date | None = None) -> int:
     """Create the demo cases through the services, unless they exist; return how many were
-    created (0 when they were already there)."""
-    if demo_cases_loaded():
+    created (0 when they were already there). The households after their return (see
+    caseflow/demo/after_return.py) are recognised on their own, so a database loaded before
+    they existed gets them too."""
+    from caseflow.demo.after_return import after_return_loaded, run_after_return
+
+    base_loaded, after_loaded = demo_cases_loaded(), after_return_loaded()
+    if base_loaded and after_loaded:
         return 0
     today = today or date.today()
     world = demo_world()
@@ -958,8 +967,16 @@ def load_demo_cases(today: date | None = None) -> int:
     offices = {o.slug: o for o in world.sending}
     numbers: dict[str, str] = {}
     for spec in demo_cases(today):
-        case = _run_demo_case(spec, offices[spec.office], world, users, numbers, today)
+        if after_loaded if spec.after is not None else base_loaded:
+            continue
+        office = offices[spec.office]
+        case = _run_demo_case(spec, office, world, users, numbers, today)
         numbers[spec.key] = case.number
+        if spec.after is not None:
+            officer = next(users[p.officer_id] for p in world.partners[spec.country]
+                           if p.id == case.partner_id)
+            run_after_return(case, spec, officer=officer, manager=users[office.manager_id],
+                             today=today)
     return len(numbers)
 
 

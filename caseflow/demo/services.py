@@ -15,6 +15,7 @@ from caseflow.accounts.passwords import hash_password
 from caseflow.demo import data
 from caseflow.demo.cases import load_demo_cases
 from caseflow.extensions import db
+from caseflow.reference import load_reference_data
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,10 @@ def load_demo(with_cases: bool = True) -> list[DemoLogin]:
     """Create the demo offices and users that are missing and, unless they are there, the
     demo cases (see caseflow/demo/cases.py); return every demo login.
 
-    Idempotent: running it again creates nothing and changes nothing that exists.
+    Idempotent: running it again creates nothing and changes nothing that exists. Creates the
+    reference data that is missing first (the cases after the return need it).
     """
+    load_reference_data()
     offices: dict[str, Office] = {}
     for name, kind, country, city, slug in data.OFFICES:
         office = db.session.scalar(select(Office).where(Office.name == name))

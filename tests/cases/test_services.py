@@ -617,5 +617,13 @@ def test_a_consent_is_recorded_once_and_not_in_the_future():
 
 def test_very_long_names_sharing_their_first_80_characters_are_indexed_once():
     case = factories.make_case(household=[factories.person_data(
-        given_names="a" * 85 + "x " + "a" * 85 + "y")])
+        name_original="a" * 85 + "x " + "a" * 85 + "y")])
     assert case.id is not None
+
+
+def test_overlong_fields_are_refused_with_a_message_not_a_database_error():
+    with pytest.raises(ValidationFailed) as refused:
+        factories.make_case(household=[factories.person_data(given_names="a" * 121,
+                                                             place_of_birth="b" * 121)])
+    assert set(refused.value.errors) >= {"household.0.given_names",
+                                         "household.0.place_of_birth"}
