@@ -30,6 +30,7 @@ SETTINGS: dict[str, str] = {
     "CASEFLOW_TIMEZONE": "IANA time zone dates are shown in (default Europe/Brussels)",
     "CASEFLOW_INSTANCE_PATH": "folder for the SQLite file, secret key, uploads (default instance/)",
     "CASEFLOW_DEFAULT_LANGUAGE": "en, fr or nl when neither user nor browser says (default en)",
+    "CASEFLOW_PUBLIC_URL": "address certificates' QR codes point to, e.g. https://caseflow.example",
 }
 
 
@@ -74,6 +75,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     elif len(secret_key) < 32 and environment == "production":
         raise ConfigError("SECRET_KEY", "must be at least 32 characters long")
 
+    public_url = env.get("CASEFLOW_PUBLIC_URL", "").rstrip("/") or None
+    if public_url and not public_url.startswith(("https://", "http://")):
+        raise ConfigError("CASEFLOW_PUBLIC_URL", "must start with https:// (or http://)")
+
     is_dev = environment == "development"
     return {
         "CASEFLOW_ENV": environment,
@@ -82,6 +87,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
+        "PUBLIC_BASE_URL": public_url,
         "CASEFLOW_TIMEZONE": timezone,
         "BABEL_DEFAULT_TIMEZONE": timezone,
         "BABEL_DEFAULT_LOCALE": language,

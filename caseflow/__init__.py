@@ -76,10 +76,11 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.dashboard.views import bp as dashboard_bp
     from caseflow.documents.views import bp as documents_bp
     from caseflow.followups.views import bp as followups_bp
+    from caseflow.printing.views import bp as printing_bp
     from caseflow.reintegration.views import bp as reintegration_bp
 
     for blueprint in (accounts_bp, admin_bp, api_bp, assistance_bp, cases_bp, dashboard_bp,
-                      documents_bp, followups_bp, reintegration_bp):
+                      documents_bp, followups_bp, printing_bp, reintegration_bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply to it.
     ext.csrf.exempt(api_bp)

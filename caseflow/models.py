@@ -22,6 +22,7 @@ from caseflow.people.models import (
     NameKey,
     SchoolRecord,
 )
+from caseflow.printing.models import Certificate, CertificateCounter
 from caseflow.reintegration.models import EntitlementRules, PlanLine, ReintegrationPlan
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseEvent",
+    "Certificate",
+    "CertificateCounter",
     "Consent",
     "CounsellingSession",
     "Document",

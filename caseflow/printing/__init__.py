@@ -1,0 +1,2 @@
+"""Printed documents: certificates rendered from HTML templates to PDF, and their public
+verification page."""

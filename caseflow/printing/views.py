@@ -1,0 +1,231 @@
+"""Certificate pages: issue and revoke (managers), download (who may see the case) and the
+public verification page (no login, rate-limited, minimal data)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from caseflow.cases.models import Case
+from caseflow.errors import AccessDenied, ValidationFailed
+from caseflow.extensions import db
+from caseflow.printing import services
+from caseflow.printing.models import Certificate, CertificateKind
+from caseflow.printing.pdf import PdfRenderTimeout
+from caseflow.web import choices, show_errors
+
+bp = Blueprint("printing", __name__)
+
+MAX_VERIFY_UPLOAD = 10 * 1024 * 1024
+KIND_LABELS = {CertificateKind.voluntary_departure: _l("Attestation of voluntary departure")}
+
+
+# -- forms ---------------------------------------------------------------------------------
+class IssueDepartureForm(FlaskForm):
+    language = SelectField(_l("Language of the certificate"), choices=choices([
+        ("fr", _l("French")), ("nl", _l("Dutch")), ("en", _l("English"))]))
+    script = SelectField(_l("Serbian script"), choices=choices([
+        ("", _l("Not applicable")), ("cyrl", _l("Cyrillic")), ("latn", _l("Latin"))]),
+        default="")
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class VerifyUploadForm(FlaskForm):
+    file = FileField(_l("Certificate (PDF)"), validators=[FileRequired()])
+
+
+# -- rate limit ----------------------------------------------------------------------------
+class SlidingWindowLimiter:
+    """At most `limit` hits per `window` seconds per key, in this process's memory.
+
+    Good enough for one process; with several workers each has its own window, so the
+    effective limit is multiplied. A shared (Redis) limiter is for later."""
+
+    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, limit: int | None = None) -> bool:
+        limit = self.limit if limit is None else limit
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
+            # Forget idle clients so the dict does not grow without bound.
+            if len(self._hits) > 10_000:
+                cutoff = now - self.window
+                for stale in [k for k, v in self._hits.items() if not v or v[-1] <= cutoff]:
+                    del self._hits[stale]
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+verify_limiter = SlidingWindowLimiter()
+
+
+def _rate_limited() -> Response | None:
+    limit = int(current_app.config.get("VERIFY_RATE_LIMIT", 30))
+    if verify_limiter.allow(request.remote_addr or "unknown", limit):
+        return None
+    response = make_response(render_template("printing/rate_limited.html"), 429)
+    response.headers["Retry-After"] = str(int(verify_limiter.window))
+    return response
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _load_case(number: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.number == number))
+    if case is None or not case.can_view(current_user):
+        abort(404)
+    return case
+
+
+def _load_certificate(certificate_id: int) -> Certificate:
+    """The certificate if the user may see its case from the sending side; 404 otherwise.
+
+    The partner organisation sees the case after referral but not the certificates: they are
+    documents of the sending office (the returnee holds the original)."""
+    cert = db.session.get(Certificate, certificate_id)
+    if cert is None or not services.can_download(cert, current_user):
+        abort(404)
+    return cert
+
+
+@bp.app_template_global()
+def printing_section(case: Case, user: Any) -> dict[str, Any]:
+    """What templates/printing/_case_section.html shows for `case` to `user`."""
+    may_issue = user.is_authenticated and services.can_issue(case, user)
+    return {
+        "certificates": services.certificates_of(case),
+        "can_issue": may_issue and services.has_departed(case),
+        "can_revoke": may_issue,
+        "needs_script": case.country_of_return == "RS",
+        "issue_form": IssueDepartureForm(formdata=None),
+        "revoke_form": RevokeForm(formdata=None),
+        "kind_labels": KIND_LABELS,
+    }
+
+
+# -- pages ---------------------------------------------------------------------------------
+@bp.post("/cases/<number>/certificates/departure")
+@login_required
+def issue_departure(number: str) -> Response:
+    case = _load_case(number)
+    if not services.can_issue(case, current_user):
+        raise AccessDenied()
+    form = IssueDepartureForm()
+    if not form.validate_on_submit():
+        flash(_("The certificate could not be issued: check the language."), "error")
+        return redirect(url_for("cases.show", number=case.number))
+    try:
+        cert = services.issue_departure_certificate(
+            case, by=current_user, language=form.language.data,
+            script=form.script.data or None)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("cases.show", number=case.number))
+    except PdfRenderTimeout:
+        db.session.rollback()
+        flash(_("The certificate took too long to produce. Please try again later."), "error")
+        return redirect(url_for("cases.show", number=case.number))
+    db.session.commit()
+    flash(_("Certificate %(number)s issued.", number=cert.number), "success")
+    return redirect(url_for("cases.show", number=case.number))
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def download(certificate_id: int) -> Response:
+    cert = _load_certificate(certificate_id)
+    response = make_response(services.stored_bytes(cert))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@login_required
+def revoke(certificate_id: int) -> Response | str:
+    cert = _load_certificate(certificate_id)
+    if not services.can_issue(cert.case, current_user):
+        raise AccessDenied()
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_certificate(cert, by=current_user, reason=form.reason.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Certificate %(number)s revoked.", number=cert.number), "success")
+            return redirect(url_for("cases.show", number=cert.case.number))
+    return render_template("printing/revoke.html", cert=cert, form=form), 400
+
+
+def _principal_summary(cert: Certificate) -> dict[str, Any]:
+    principal = cert.case.principal
+    if principal is None:
+        return {"initials": "", "birth_year": None}
+    initials = "".join(part[0].upper() + "." for part in
+                       (*principal.given_names.split()[:1], *principal.family_name.split()[:1]))
+    return {"initials": initials, "birth_year": principal.date_of_birth.year}
+
+
+@bp.route("/verify/<code>", methods=["GET", "POST"])
+def verify(code: str) -> Response | str | tuple[str, int]:
+    limited = _rate_limited()
+    if limited is not None:
+        return limited
+    cert = services.find_by_code(code)
+    if cert is None:
+        abort(404)
+    form = VerifyUploadForm()
+    matches: bool | None = None
+    if request.method == "POST" and form.validate_on_submit():
+        data = form.file.data.read(MAX_VERIFY_UPLOAD + 1)
+        matches = len(data) <= MAX_VERIFY_UPLOAD and services.verify_upload(code, data)
+    response = make_response(render_template(
+        "printing/verify.html", cert=cert, kind_label=KIND_LABELS[cert.kind],
+        principal=_principal_summary(cert), form=form, matches=matches))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
