@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,3 +77,24 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _sqlite_on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+class LabelledEnum(enum.StrEnum):
+    """A text enum whose members have a translated label. The labels are given after the
+    class (`labelled(Kind, {...})`) because they refer to its members."""
+
+    @property
+    def label(self) -> str:
+        return str(_ENUM_LABELS[type(self)][self])
+
+
+_ENUM_LABELS: dict[type, Mapping[Any, Any]] = {}
+
+
+def labelled(enum_cls: type[LabelledEnum], labels: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """Register the labels of `enum_cls`; returns them so they can be named too."""
+    missing = set(enum_cls) - set(labels)
+    if missing:
+        raise ValueError(f"{enum_cls.__name__} has no label for {sorted(missing)}")
+    _ENUM_LABELS[enum_cls] = labels
+    return labels

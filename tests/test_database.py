@@ -63,3 +63,18 @@ def test_schema_refuses_mixed_case_email_and_unknown_office():
             "created_at) VALUES ('x@example.org', 'X', 'caseworker', 999999, true, 'h', "
             "CURRENT_TIMESTAMP)"))
     db.session.rollback()
+
+
+def test_every_labelled_enum_has_a_label_for_each_member():
+    from caseflow.db import _ENUM_LABELS, LabelledEnum, labelled
+
+    assert len(_ENUM_LABELS) >= 16
+    for enum_cls, labels in _ENUM_LABELS.items():
+        assert set(labels) == set(enum_cls)
+
+    class Colour(LabelledEnum):
+        red = "red"
+        blue = "blue"
+
+    with pytest.raises(ValueError, match="no label for"):
+        labelled(Colour, {Colour.red: "Red"})

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.db import Base, utcnow
+from caseflow.db import Base, LabelledEnum, labelled, utcnow
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -20,30 +20,23 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
                 validate_strings=True)
 
 
-class OfficeKind(enum.StrEnum):
+class OfficeKind(LabelledEnum):
     sending = "sending"
     partner = "partner"
 
-    @property
-    def label(self) -> str:
-        return str(OFFICE_KIND_LABELS[self])
 
-
-OFFICE_KIND_LABELS = {
+OFFICE_KIND_LABELS = labelled(OfficeKind, {
     OfficeKind.sending: _l("Sending office (Belgium)"),
     OfficeKind.partner: _l("Partner organisation (country of return)"),
-}
+})
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     caseworker = "caseworker"
     reintegration_officer = "reintegration_officer"
     manager = "manager"
     admin = "admin"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
     @property
     def office_kinds(self) -> tuple[OfficeKind, ...]:
@@ -55,12 +48,12 @@ class Role(enum.StrEnum):
         return (OfficeKind.sending, OfficeKind.partner)
 
 
-ROLE_LABELS = {
+ROLE_LABELS = labelled(Role, {
     Role.caseworker: _l("Caseworker"),
     Role.reintegration_officer: _l("Reintegration officer"),
     Role.manager: _l("Manager"),
     Role.admin: _l("Administrator"),
-}
+})
 
 # Countries caseflow works with: Belgium and the first countries of return.
 COUNTRIES = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.accounts.models import Office, User, enum_column
-from caseflow.db import Base, utcnow
+from caseflow.db import Base, LabelledEnum, labelled, utcnow
 from caseflow.reintegration.models import Money
 
 if TYPE_CHECKING:
@@ -42,23 +41,19 @@ class ServiceType(Base):
         return getattr(self, f"name_{language}", None) or self.name_en
 
 
-class ServiceStatus(enum.StrEnum):
+class ServiceStatus(LabelledEnum):
     requested = "requested"
     in_progress = "in_progress"
     completed = "completed"
     not_possible = "not_possible"
 
-    @property
-    def label(self) -> str:
-        return str(SERVICE_STATUS_LABELS[self])
 
-
-SERVICE_STATUS_LABELS = {
+SERVICE_STATUS_LABELS = labelled(ServiceStatus, {
     ServiceStatus.requested: _l("Requested"),
     ServiceStatus.in_progress: _l("In progress"),
     ServiceStatus.completed: _l("Completed"),
     ServiceStatus.not_possible: _l("Not possible"),
-}
+})
 
 
 class ServiceRequest(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
 from caseflow.accounts.models import Office, Role, User, enum_column
-from caseflow.db import Base, utcnow
+from caseflow.db import Base, LabelledEnum, labelled, utcnow
 
 if TYPE_CHECKING:
     from caseflow.assistance.models import ServiceRequest
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from caseflow.reintegration.models import ReintegrationPlan
 
 
-class CaseStatus(enum.StrEnum):
+class CaseStatus(LabelledEnum):
     registered = "registered"
     counselling = "counselling"
     application_submitted = "application_submitted"
@@ -43,12 +43,8 @@ class CaseStatus(enum.StrEnum):
     on_hold = "on_hold"
     closed = "closed"
 
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
 
-
-STATUS_LABELS = {
+STATUS_LABELS = labelled(CaseStatus, {
     CaseStatus.registered: _l("Registered"),
     CaseStatus.counselling: _l("Counselling"),
     CaseStatus.application_submitted: _l("Application submitted"),
@@ -68,7 +64,7 @@ STATUS_LABELS = {
     CaseStatus.monitoring: _l("Monitoring"),
     CaseStatus.on_hold: _l("On hold"),
     CaseStatus.closed: _l("Closed"),
-}
+})
 
 # Stages at which the partner organisation is part of the case (and may see it).
 PARTNER_STAGES = (CaseStatus.referred, CaseStatus.accepted_by_partner, CaseStatus.travel_booked,
@@ -80,7 +76,7 @@ AFTER_ARRIVAL = (CaseStatus.arrival_confirmed, CaseStatus.plan_drafted, CaseStat
                  CaseStatus.plan_approved, CaseStatus.in_implementation, CaseStatus.monitoring)
 
 
-class ClosureReason(enum.StrEnum):
+class ClosureReason(LabelledEnum):
     completed = "completed"
     opted_out = "opted_out"
     re_migrated = "re_migrated"
@@ -89,12 +85,8 @@ class ClosureReason(enum.StrEnum):
     funding_ended = "funding_ended"
     duplicate = "duplicate"
 
-    @property
-    def label(self) -> str:
-        return str(CLOSURE_LABELS[self])
 
-
-CLOSURE_LABELS = {
+CLOSURE_LABELS = labelled(ClosureReason, {
     ClosureReason.completed: _l("Completed"),
     ClosureReason.opted_out: _l("Opted out"),
     ClosureReason.re_migrated: _l("Re-migrated"),
@@ -102,7 +94,7 @@ CLOSURE_LABELS = {
     ClosureReason.deceased: _l("Deceased"),
     ClosureReason.funding_ended: _l("Funding ended"),
     ClosureReason.duplicate: _l("Duplicate of another case"),
-}
+})
 
 RETURN_COUNTRIES = ("AL", "MK", "XK", "RS")
 

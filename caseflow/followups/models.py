@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.accounts.models import User, enum_column
-from caseflow.db import Base, utcnow
+from caseflow.db import Base, LabelledEnum, labelled, utcnow
 
 if TYPE_CHECKING:
     from caseflow.cases.models import Case
@@ -35,21 +34,17 @@ class FollowUpSchedule(Base):
         return [int(m) for m in self.months.split(",") if m.strip()]
 
 
-class VisitMode(enum.StrEnum):
+class VisitMode(LabelledEnum):
     home_visit = "home_visit"
     phone = "phone"
     office = "office"
 
-    @property
-    def label(self) -> str:
-        return str(VISIT_MODE_LABELS[self])
 
-
-VISIT_MODE_LABELS = {
+VISIT_MODE_LABELS = labelled(VisitMode, {
     VisitMode.home_visit: _l("Home visit"),
     VisitMode.phone: _l("Phone call"),
     VisitMode.office: _l("At the office"),
-}
+})
 
 
 class FollowUpVisit(Base):
@@ -83,21 +78,17 @@ class FollowUpVisit(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Dimension(enum.StrEnum):
+class Dimension(LabelledEnum):
     economic = "economic"
     social = "social"
     psychosocial = "psychosocial"
 
-    @property
-    def label(self) -> str:
-        return str(DIMENSION_LABELS[self])
 
-
-DIMENSION_LABELS = {
+DIMENSION_LABELS = labelled(Dimension, {
     Dimension.economic: _l("Economic"),
     Dimension.social: _l("Social"),
     Dimension.psychosocial: _l("Psychosocial"),
-}
+})
 
 
 class RssVersion(Base):

@@ -3,7 +3,6 @@ for children, school history in Belgium."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -12,66 +11,58 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.accounts.models import enum_column
-from caseflow.db import Base, utcnow
+from caseflow.db import Base, LabelledEnum, labelled, utcnow
 
 if TYPE_CHECKING:
     from caseflow.cases.models import Case
 
 
-class HouseholdRole(enum.StrEnum):
+class HouseholdRole(LabelledEnum):
     principal = "principal"
     spouse = "spouse"
     child = "child"
     other = "other"
 
-    @property
-    def label(self) -> str:
-        return str(HOUSEHOLD_ROLE_LABELS[self])
 
-
-HOUSEHOLD_ROLE_LABELS = {
+HOUSEHOLD_ROLE_LABELS = labelled(HouseholdRole, {
     HouseholdRole.principal: _l("Principal applicant"),
     HouseholdRole.spouse: _l("Spouse or partner"),
     HouseholdRole.child: _l("Child"),
     HouseholdRole.other: _l("Other family member"),
-}
+})
 
 
-class Sex(enum.StrEnum):
+class Sex(LabelledEnum):
     female = "F"
     male = "M"
     other = "X"
 
-    @property
-    def label(self) -> str:
-        return str(SEX_LABELS[self])
+
+SEX_LABELS = labelled(Sex, {
+    Sex.female: _l("Female"),
+    Sex.male: _l("Male"),
+    Sex.other: _l("Other"),
+})
 
 
-SEX_LABELS = {Sex.female: _l("Female"), Sex.male: _l("Male"), Sex.other: _l("Other")}
-
-
-class ProcedureStatus(enum.StrEnum):
+class ProcedureStatus(LabelledEnum):
     pending = "pending"
     refused = "refused"
     appeal = "appeal"
     withdrawn = "withdrawn"
     no_application = "no_application"
 
-    @property
-    def label(self) -> str:
-        return str(PROCEDURE_LABELS[self])
 
-
-PROCEDURE_LABELS = {
+PROCEDURE_LABELS = labelled(ProcedureStatus, {
     ProcedureStatus.pending: _l("Asylum application pending"),
     ProcedureStatus.refused: _l("Asylum refused"),
     ProcedureStatus.appeal: _l("Appeal pending"),
     ProcedureStatus.withdrawn: _l("Application withdrawn"),
     ProcedureStatus.no_application: _l("No asylum application"),
-}
+})
 
 
-class Vulnerability(enum.StrEnum):
+class Vulnerability(LabelledEnum):
     """Belgian reception law and registration practice (DOMAIN.md)."""
 
     minor = "minor"
@@ -87,12 +78,8 @@ class Vulnerability(enum.StrEnum):
     single_woman = "single_woman"
     lgbti = "lgbti"
 
-    @property
-    def label(self) -> str:
-        return str(VULNERABILITY_LABELS[self])
 
-
-VULNERABILITY_LABELS = {
+VULNERABILITY_LABELS = labelled(Vulnerability, {
     Vulnerability.minor: _l("Minor"),
     Vulnerability.unaccompanied_minor: _l("Unaccompanied minor"),
     Vulnerability.disabled: _l("Person with a disability"),
@@ -105,52 +92,45 @@ VULNERABILITY_LABELS = {
     Vulnerability.torture_survivor: _l("Survivor of torture or serious violence (incl. FGM)"),
     Vulnerability.single_woman: _l("Single woman"),
     Vulnerability.lgbti: _l("LGBTI"),
-}
+})
 
 
-class DocumentKind(enum.StrEnum):
+class DocumentKind(LabelledEnum):
     passport = "passport"
     identity_card = "identity_card"
     laissez_passer = "laissez_passer"
     birth_certificate = "birth_certificate"
     other = "other"
 
-    @property
-    def label(self) -> str:
-        return str(DOCUMENT_KIND_LABELS[self])
 
     @property
     def is_travel_document(self) -> bool:
         return self in (DocumentKind.passport, DocumentKind.laissez_passer)
 
 
-DOCUMENT_KIND_LABELS = {
+DOCUMENT_KIND_LABELS = labelled(DocumentKind, {
     DocumentKind.passport: _l("Passport"),
     DocumentKind.identity_card: _l("Identity card"),
     DocumentKind.laissez_passer: _l("Laissez-passer"),
     DocumentKind.birth_certificate: _l("Birth certificate"),
     DocumentKind.other: _l("Other document"),
-}
+})
 
 
-class ConsentPurpose(enum.StrEnum):
+class ConsentPurpose(LabelledEnum):
     case_processing = "case_processing"
     partner_sharing = "partner_sharing"
     medical_sharing = "medical_sharing"
 
-    @property
-    def label(self) -> str:
-        return str(CONSENT_LABELS[self])
 
-
-CONSENT_LABELS = {
+CONSENT_LABELS = labelled(ConsentPurpose, {
     ConsentPurpose.case_processing: _l("Processing of personal data for the return case"),
     ConsentPurpose.partner_sharing: _l("Sharing with the reintegration partner"),
     ConsentPurpose.medical_sharing: _l("Sharing medical information with the partner"),
-}
+})
 
 
-class SchoolLevel(enum.StrEnum):
+class SchoolLevel(LabelledEnum):
     nursery = "nursery"
     primary = "primary"
     secondary = "secondary"
@@ -158,19 +138,15 @@ class SchoolLevel(enum.StrEnum):
     special_needs = "special_needs"
     reception_class = "reception_class"
 
-    @property
-    def label(self) -> str:
-        return str(SCHOOL_LEVEL_LABELS[self])
 
-
-SCHOOL_LEVEL_LABELS = {
+SCHOOL_LEVEL_LABELS = labelled(SchoolLevel, {
     SchoolLevel.nursery: _l("Nursery (maternelle / kleuter)"),
     SchoolLevel.primary: _l("Primary"),
     SchoolLevel.secondary: _l("Secondary"),
     SchoolLevel.vocational: _l("Vocational secondary"),
     SchoolLevel.special_needs: _l("Special needs education"),
     SchoolLevel.reception_class: _l("Reception class for newcomers (DASPA / OKAN)"),
-}
+})
 
 
 class Beneficiary(Base):

@@ -5,7 +5,6 @@ Money is Numeric(12, 2) in the database and Decimal in Python: never a float.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.accounts.models import User, enum_column
-from caseflow.db import Base, utcnow
+from caseflow.db import Base, LabelledEnum, labelled, utcnow
 
 if TYPE_CHECKING:
     from caseflow.cases.models import Case
@@ -62,7 +61,7 @@ class EntitlementRules(Base):
         return {c.strip() for c in self.visa_free_countries.split(",") if c.strip()}
 
 
-class SupportKind(enum.StrEnum):
+class SupportKind(LabelledEnum):
     business = "business"
     housing = "housing"
     education = "education"
@@ -71,12 +70,8 @@ class SupportKind(enum.StrEnum):
     vocational_training = "vocational_training"
     administrative_assistance = "administrative_assistance"
 
-    @property
-    def label(self) -> str:
-        return str(SUPPORT_LABELS[self])
 
-
-SUPPORT_LABELS = {
+SUPPORT_LABELS = labelled(SupportKind, {
     SupportKind.business: _l("Business"),
     SupportKind.housing: _l("Housing"),
     SupportKind.education: _l("Education"),
@@ -84,26 +79,22 @@ SUPPORT_LABELS = {
     SupportKind.psychosocial: _l("Psychosocial"),
     SupportKind.vocational_training: _l("Vocational training"),
     SupportKind.administrative_assistance: _l("Administrative assistance"),
-}
+})
 
 
-class LineStatus(enum.StrEnum):
+class LineStatus(LabelledEnum):
     planned = "planned"
     in_progress = "in_progress"
     delivered = "delivered"
     cancelled = "cancelled"
 
-    @property
-    def label(self) -> str:
-        return str(LINE_STATUS_LABELS[self])
 
-
-LINE_STATUS_LABELS = {
+LINE_STATUS_LABELS = labelled(LineStatus, {
     LineStatus.planned: _l("Planned"),
     LineStatus.in_progress: _l("In progress"),
     LineStatus.delivered: _l("Delivered"),
     LineStatus.cancelled: _l("Cancelled"),
-}
+})
 
 
 class ReintegrationPlan(Base):
