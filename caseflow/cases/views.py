@@ -256,6 +256,23 @@ def edit(number: str) -> str | Response:
     return render_template("cases/edit.html", case=case, form=form, stale=stale)
 
 
+def _versioned_save(form: Any, save: Callable[[], Any]) -> Any:
+    """Run a service that checks the case version; commit and return its result, or roll
+    back and put its refusal on the form (a stale edit, or errors next to the fields)."""
+    try:
+        result = save()
+    except StaleEdit as error:
+        db.session.rollback()
+        form.stale = error
+    except ValidationFailed as error:
+        db.session.rollback()
+        show_errors(form, error)
+    else:
+        db.session.commit()
+        return result if result is not None else True
+    return None
+
+
 def _person_form_page(case: Case, form: Any, person: Beneficiary | None) -> str:
     return render_template("cases/person_form.html", case=case, form=form, person=person,
                            stale=getattr(form, "stale", None))
@@ -275,20 +292,11 @@ def edit_person(number: str, person_id: int) -> str | Response:
         form.sex.data = person.sex.value
         form.procedure_status.data = person.procedure_status.value \
             if person.procedure_status else ""
-    if form.validate_on_submit():
-        try:
-            services.update_person(case, person, forms.person_data(form), by=current_user,
-                                   expected_version=_version(form))
-        except StaleEdit as error:
-            db.session.rollback()
-            form.stale = error
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Changes to %(name)s saved.", name=person.full_name), "success")
-            return redirect(url_for("cases.show", number=case.number, _anchor=f"p{person.id}"))
+    if form.validate_on_submit() and _versioned_save(form, lambda: services.update_person(
+            case, person, forms.person_data(form), by=current_user,
+            expected_version=_version(form))):
+        flash(_("Changes to %(name)s saved.", name=person.full_name), "success")
+        return redirect(url_for("cases.show", number=case.number, _anchor=f"p{person.id}"))
     return _person_form_page(case, form, person)
 
 
@@ -302,17 +310,9 @@ def add_person(number: str) -> str | Response:
         form.version.data = str(case.version)
         form.role.data = HouseholdRole.child.value
     if form.validate_on_submit():
-        try:
-            person = services.add_person(case, forms.person_data(form), by=current_user,
-                                         expected_version=_version(form))
-        except StaleEdit as error:
-            db.session.rollback()
-            form.stale = error
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
+        person = _versioned_save(form, lambda: services.add_person(
+            case, forms.person_data(form), by=current_user, expected_version=_version(form)))
+        if person is not None:
             flash(_("%(name)s added to the household.", name=person.full_name), "success")
             return redirect(url_for("cases.show", number=case.number))
     return _person_form_page(case, form, None)
