@@ -1,0 +1,1 @@
+"""Background jobs: programme reports and batch printing, on Redis (RQ) or inline."""
