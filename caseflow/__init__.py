@@ -76,11 +76,15 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.dashboard.views import bp as dashboard_bp
     from caseflow.documents.views import bp as documents_bp
     from caseflow.followups.views import bp as followups_bp
+    from caseflow.jobs.views import bp as jobs_bp
     from caseflow.printing.views import bp as printing_bp
+    from caseflow.programme.views import bp as programme_bp
     from caseflow.reintegration.views import bp as reintegration_bp
+    from caseflow.reports.views import bp as reports_bp
 
     for blueprint in (accounts_bp, admin_bp, api_bp, assistance_bp, cases_bp, dashboard_bp,
-                      documents_bp, followups_bp, printing_bp, reintegration_bp):
+                      documents_bp, followups_bp, jobs_bp, printing_bp, programme_bp,
+                      reintegration_bp, reports_bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply to it.
     ext.csrf.exempt(api_bp)
@@ -90,6 +94,7 @@ def _register_cli(app: Flask) -> None:
     from caseflow.accounts.cli import offices_cli, users_cli
     from caseflow.cases.cli import cases_cli
     from caseflow.demo.cli import demo_cli
+    from caseflow.jobs.cli import jobs_cli
     from caseflow.reference import reference_cli
 
     app.cli.add_command(users_cli)
@@ -97,6 +102,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(cases_cli)
     app.cli.add_command(reference_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -157,6 +163,7 @@ def _register_template_helpers(app: Flask) -> None:
     from caseflow.accounts.forms import LanguageForm
     from caseflow.accounts.models import Role
     from caseflow.cases.services import can_register
+    from caseflow.programme.report import can_view_programme_report
 
     # Day-month-year with a localised month name reads the same way in every office
     # (Babel's "short" English format would be the American 11/27/26).
@@ -167,4 +174,5 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def shell_context() -> dict[str, Any]:
         return {"Role": Role, "language_form": LanguageForm, "get_locale": get_locale,
-                "can_register_cases": can_register}
+                "can_register_cases": can_register,
+                "can_view_programme_report": can_view_programme_report}

@@ -14,6 +14,7 @@ from caseflow.followups.models import (
     RssSurvey,
     RssVersion,
 )
+from caseflow.jobs.models import Job
 from caseflow.people.models import (
     Beneficiary,
     BeneficiaryVulnerability,
@@ -41,6 +42,7 @@ __all__ = [
     "FollowUpSchedule",
     "FollowUpVisit",
     "IdentityDocument",
+    "Job",
     "NameKey",
     "Office",
     "PlanLine",

@@ -269,6 +269,8 @@ class EventKind(enum.StrEnum):
     edited = "edited"
     document_added = "document_added"
     session_logged = "session_logged"
+    certificate_issued = "certificate_issued"
+    certificate_revoked = "certificate_revoked"
 
 
 class CaseEvent(Base):

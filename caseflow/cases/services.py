@@ -454,6 +454,13 @@ def remove_person(case: Case, beneficiary: Beneficiary, *, by: User,
     _check_version(case, expected_version)
     if beneficiary.role is HouseholdRole.principal:
         raise ValidationFailed(_("The principal applicant cannot be removed."))
+    # An issued certificate names this person and must stay verifiable: it keeps them.
+    from caseflow.printing.models import Certificate
+
+    if db.session.scalar(select(Certificate.id).where(
+            Certificate.beneficiary_id == beneficiary.id).limit(1)):
+        raise ValidationFailed(_("%(name)s holds an issued certificate and cannot be removed.",
+                                 name=beneficiary.full_name))
     name = beneficiary.full_name
     case.beneficiaries.remove(beneficiary)
     _refresh_summary(case)

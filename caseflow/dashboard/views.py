@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -12,6 +12,8 @@ from caseflow.accounts.models import Office, Role, User
 from caseflow.cases.models import Case, CaseStatus
 from caseflow.extensions import db
 from caseflow.followups.services import due_visits, overdue_visits, workload
+from caseflow.programme import queries
+from caseflow.programme.report import dashboard_charts, user_scope
 
 bp = Blueprint("dashboard", __name__)
 SHORT_LIST = 8
@@ -26,6 +28,13 @@ def _cases(*conditions: object) -> list[Case]:
 def _count(*conditions: object) -> int:
     return db.session.scalar(select(func.count()).select_from(Case).where(
         Case.visible_to(current_user), *conditions)) or 0
+
+
+def _programme_report_url() -> str | None:
+    # The programme blueprint may not be registered in every app (some test apps).
+    if "programme" not in current_app.blueprints:
+        return None
+    return url_for("programme.report")
 
 
 @bp.route("/")
@@ -45,11 +54,11 @@ def index() -> str:
                        due_visits=due_visits(current_user, today, limit=SHORT_LIST),
                        overdue_visits=overdue_visits(current_user, today, limit=SHORT_LIST))
     elif role is Role.manager:
+        stage_counts = queries.cases_by_stage(user_scope(current_user))
         context.update(decisions=_cases(Case.status == CaseStatus.application_submitted),
-                       stage_counts=dict(db.session.execute(
-                           select(Case.status, func.count()).where(
-                               Case.visible_to(current_user)).group_by(Case.status)).all()),
-                       statuses=list(CaseStatus))
+                       stage_counts=stage_counts, statuses=list(CaseStatus),
+                       charts=dashboard_charts(current_user, stage_counts, today),
+                       programme_report_url=_programme_report_url())
         due = due_visits(current_user, today, limit=SHORT_LIST)
         overdue = overdue_visits(current_user, today, limit=SHORT_LIST)
         context.update(due_visits=due, overdue_visits=overdue, workload=workload(due, overdue))

@@ -29,23 +29,34 @@ class Progress(Protocol):
 JobFunction = Callable[..., JobResult]  # (params, *, user: User, progress: Progress)
 
 
+def _anyone(user: User) -> bool:
+    return bool(user.is_active)
+
+
 @dataclass(frozen=True)
 class JobKind:
     name: str
     title: Any  # a lazy gettext string: the page shows it in the user's language
     run: JobFunction
+    # Who may start this kind; asked by jobs.services.submit before anything is queued.
+    can_submit: Callable[[User], bool] = _anyone
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register(name: str, *, title: Any) -> Callable[[JobFunction], JobFunction]:
-    """Decorator: `@register("programme_report", title=_l("Programme report"))`."""
+def register(name: str, *, title: Any, can_submit: Callable[[User], bool] | None = None
+             ) -> Callable[[JobFunction], JobFunction]:
+    """Decorator: `@register("programme_report", title=_l("Programme report"))`.
+
+    `can_submit(user)` says who may start the kind (default: any active user); the job
+    function checks access again when it runs."""
 
     def decorate(function: JobFunction) -> JobFunction:
         if name in _KINDS and _KINDS[name].run is not function:
             raise ValueError(f"job kind {name!r} is registered twice")
-        _KINDS[name] = JobKind(name=name, title=title, run=function)
+        _KINDS[name] = JobKind(name=name, title=title, run=function,
+                               can_submit=can_submit or _anyone)
         return function
 
     return decorate

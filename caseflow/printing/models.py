@@ -2,22 +2,47 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.accounts.models import Office, User, enum_column
 from caseflow.cases.models import Case
-from caseflow.db import Base, utcnow
+from caseflow.db import Base, LabelledEnum, labelled, utcnow
+from caseflow.people.models import Beneficiary
 
 ISSUING_LANGUAGES = ("fr", "nl", "en")
 RETURN_LANGUAGES = ("sq", "mk", "sr-Cyrl", "sr-Latn")
 
 
-class CertificateKind(enum.StrEnum):
+class CertificateKind(LabelledEnum):
     voluntary_departure = "voluntary_departure"
+    administrative_assistance = "administrative_assistance"
+    school_attendance = "school_attendance"
+    reintegration_completed = "reintegration_completed"
+
+
+KIND_LABELS = labelled(CertificateKind, {
+    CertificateKind.voluntary_departure: _l("Attestation of voluntary departure"),
+    CertificateKind.administrative_assistance: _l(
+        "Attestation of administrative assistance received"),
+    CertificateKind.school_attendance: _l("School attendance in Belgium"),
+    CertificateKind.reintegration_completed: _l("Completion of reintegration assistance"),
+})
+
+
+def kind_label(value: str | None) -> str:
+    """The label of a kind stored as text (in case events' data)."""
+    try:
+        return str(CertificateKind(value or "").label)
+    except ValueError:
+        return value or ""
+
+
+# The one kind that is about one person of the household (a child) rather than the case.
+PERSONAL_KINDS = (CertificateKind.school_attendance,)
 
 
 class Certificate(Base):
@@ -31,6 +56,9 @@ class Certificate(Base):
         CheckConstraint("(revoked_at IS NULL AND revoked_by_id IS NULL AND revoke_reason IS NULL)"
                         " OR (revoked_at IS NOT NULL AND revoked_by_id IS NOT NULL"
                         " AND revoke_reason IS NOT NULL)", name="revocation_complete"),
+        # A school certificate is about one child; the others are about the whole case.
+        CheckConstraint("(kind = 'school_attendance') = (beneficiary_id IS NOT NULL)",
+                        name="person_for_school"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +66,9 @@ class Certificate(Base):
     kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind,
                                                               "certificate_kind"))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # No cascade: a person a certificate was issued for is not deleted under it.
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id"),
+                                                       index=True)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
@@ -52,6 +83,7 @@ class Certificate(Base):
     revoke_reason: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship()
+    beneficiary: Mapped[Beneficiary | None] = relationship()
     office: Mapped[Office] = relationship(lazy="joined")
     issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])

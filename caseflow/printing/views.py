@@ -26,30 +26,39 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from caseflow.cases.models import Case
 from caseflow.errors import AccessDenied, ValidationFailed
 from caseflow.extensions import db
 from caseflow.printing import services
-from caseflow.printing.models import Certificate, CertificateKind
+from caseflow.printing.models import KIND_LABELS, Certificate, CertificateKind, kind_label
 from caseflow.printing.pdf import PdfRenderTimeout
 from caseflow.web import choices, show_errors
 
 bp = Blueprint("printing", __name__)
 
 MAX_VERIFY_UPLOAD = 10 * 1024 * 1024
-KIND_LABELS = {CertificateKind.voluntary_departure: _l("Attestation of voluntary departure")}
+# The address word of each kind: /cases/<number>/certificates/<slug>.
+SLUGS = {
+    "departure": CertificateKind.voluntary_departure,
+    "assistance": CertificateKind.administrative_assistance,
+    "school": CertificateKind.school_attendance,
+    "reintegration": CertificateKind.reintegration_completed,
+}
+SLUG_OF = {kind: slug for slug, kind in SLUGS.items()}
 
 
 # -- forms ---------------------------------------------------------------------------------
-class IssueDepartureForm(FlaskForm):
+class IssueForm(FlaskForm):
     language = SelectField(_l("Language of the certificate"), choices=choices([
         ("fr", _l("French")), ("nl", _l("Dutch")), ("en", _l("English"))]))
     script = SelectField(_l("Serbian script"), choices=choices([
         ("", _l("Not applicable")), ("cyrl", _l("Cyrillic")), ("latn", _l("Latin"))]),
         default="")
+    # The child, for a school certificate; checked against the household by the service.
+    beneficiary_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class RevokeForm(FlaskForm):
@@ -128,45 +137,60 @@ def _load_certificate(certificate_id: int) -> Certificate:
 
 @bp.app_template_global()
 def printing_section(case: Case, user: Any) -> dict[str, Any]:
-    """What templates/printing/_case_section.html shows for `case` to `user`."""
-    may_issue = user.is_authenticated and services.can_issue(case, user)
+    """What templates/printing/_case_section.html shows for `case` to `user`: nothing to a
+    partner (`can_see` false); the kinds offered, or why not, to the managers who issue."""
+    can_see = user.is_authenticated and services.can_see_certificates(case, user)
+    may_issue = can_see and services.can_issue(case, user)
     return {
-        "certificates": services.certificates_of(case),
-        "can_issue": may_issue and services.has_departed(case),
+        "can_see": can_see,
+        "certificates": services.certificates_of(case) if can_see else [],
+        "offers": services.offers(case) if may_issue else [],
+        "can_issue": may_issue,
         "can_revoke": may_issue,
         "needs_script": case.country_of_return == "RS",
-        "issue_form": IssueDepartureForm(formdata=None),
+        "issue_form": IssueForm(formdata=None),
         "revoke_form": RevokeForm(formdata=None),
         "kind_labels": KIND_LABELS,
+        "slug_of": SLUG_OF,
     }
 
 
+# The case timeline names certificates by kind.
+bp.add_app_template_global(kind_label, "certificate_kind_label")
+
+
 # -- pages ---------------------------------------------------------------------------------
-@bp.post("/cases/<number>/certificates/departure")
+@bp.post("/cases/<number>/certificates/<slug>")
 @login_required
-def issue_departure(number: str) -> Response:
+def issue(number: str, slug: str) -> Response:
+    kind = SLUGS.get(slug)
+    if kind is None:
+        abort(404)
     case = _load_case(number)
     if not services.can_issue(case, current_user):
         raise AccessDenied()
-    form = IssueDepartureForm()
+    back = redirect(url_for("cases.show", number=case.number))
+    form = IssueForm()
     if not form.validate_on_submit():
-        flash(_("The certificate could not be issued: check the language."), "error")
-        return redirect(url_for("cases.show", number=case.number))
+        flash(_("Choose a child of this household.") if form.beneficiary_id.errors else
+              _("The certificate could not be issued: check the language."), "error")
+        return back
+    child = next((b for b in case.beneficiaries if b.id == form.beneficiary_id.data), None)
     try:
-        cert = services.issue_departure_certificate(
-            case, by=current_user, language=form.language.data,
-            script=form.script.data or None)
+        cert = services.issue_certificate(case, kind, by=current_user,
+                                          language=form.language.data,
+                                          script=form.script.data or None, beneficiary=child)
     except ValidationFailed as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("cases.show", number=case.number))
+        return back
     except PdfRenderTimeout:
         db.session.rollback()
         flash(_("The certificate took too long to produce. Please try again later."), "error")
-        return redirect(url_for("cases.show", number=case.number))
+        return back
     db.session.commit()
     flash(_("Certificate %(number)s issued.", number=cert.number), "success")
-    return redirect(url_for("cases.show", number=case.number))
+    return back
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -202,7 +226,8 @@ def revoke(certificate_id: int) -> Response | str:
 
 
 def _principal_summary(cert: Certificate) -> dict[str, Any]:
-    principal = cert.case.principal
+    # A school certificate is held by the child it is about.
+    principal = cert.beneficiary or cert.case.principal
     if principal is None:
         return {"initials": "", "birth_year": None}
     initials = "".join(part[0].upper() + "." for part in
