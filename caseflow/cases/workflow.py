@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy import func, select
 
 from caseflow.accounts.models import Office, OfficeKind, Role, User
 from caseflow.cases.models import (
@@ -482,11 +483,38 @@ def _apply(case: Case, move: Move, by: User, data: dict[str, Any]) -> CaseEvent:
         case.closure_reason = None
     case.status = target
     db.session.flush()  # bumps case.version through version_id_col
+    now = utcnow()
     event = CaseEvent(case=case, kind=EventKind.transition, by=by, from_status=source,
-                      to_status=target, note=note, version=case.version, data=logged)
+                      to_status=target, note=note, version=case.version, data=logged, at=now,
+                      stage_days=stage_days(_entered_current_stage(case), now))
     db.session.add(event)
     db.session.flush()
     return event
+
+
+ENTERING = (EventKind.created, EventKind.transition)
+
+
+def stage_days(entered: datetime | None, left: datetime) -> int:
+    """Calendar days (UTC) between entering a stage and leaving it: 0 for the same day."""
+    return 0 if entered is None else max((left.date() - entered.date()).days, 0)
+
+
+def _entered_current_stage(case: Case) -> datetime | None:
+    return db.session.scalar(select(func.max(CaseEvent.at)).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind.in_(ENTERING)))
+
+
+def recompute_stage_days(case: Case) -> None:
+    """Set stage_days of every transition of `case` from its events' times, for code that
+    writes history with chosen times (demo data, tests) after the transitions were made."""
+    entered: datetime | None = None
+    for event in sorted(case.events, key=lambda e: (e.at, e.id or 0)):
+        if event.kind not in ENTERING:
+            continue
+        if event.kind is EventKind.transition:
+            event.stage_days = stage_days(entered, event.at)
+        entered = event.at
 
 
 def _jsonable(value: Any) -> Any:

@@ -583,6 +583,7 @@ def run_after_return(case: Case, spec: Any, *, officer: User, manager: User,
     if after.summary and case.plan is not None:
         _backdate(case.plan, summary=after.summary)
     _backdate(case, updated_at=last)
+    workflow.recompute_stage_days(case)
     db.session.flush()
 
 

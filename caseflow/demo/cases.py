@@ -1103,6 +1103,7 @@ def _run_demo_case(spec: DemoCase, office: SendingOffice, world: World, users: d
         for document in passes:
             document.expires_on = departed + timedelta(days=30)
     _backdate(case, updated_at=last)
+    workflow.recompute_stage_days(case)
     db.session.flush()
     return case
 
@@ -1266,7 +1267,7 @@ def _log_sessions(rng: random.Random, pending: list[date], until: date | None, a
             "notes": rng.choice(data.SESSION_NOTES), "created_at": at})
         events.append({"kind": EventKind.session_logged, "at": at,
                        "by_id": office.caseworker_id, "from_status": None, "to_status": None,
-                       "note": None, "version": version,
+                       "note": None, "version": version, "stage_days": None,
                        "data": {"held_on": held_on.isoformat(), "language": language}})
     return at
 
@@ -1333,9 +1334,11 @@ def _block_cases(block: int, count: int, seed: int, world: World, numbering: Num
         events = [{"kind": EventKind.created, "at": registered_at,
                    "by_id": office.caseworker_id, "from_status": None,
                    "to_status": S.registered, "note": marker,
-                   "data": {"household_size": len(people)}, "version": 1}]
+                   "data": {"household_size": len(people)}, "version": 1,
+                   "stage_days": None}]
         sessions: list[dict[str, Any]] = []
         version, last = 1, registered_at
+        entered = registered_at  # when the case entered its current stage
         pending_sessions = list(plan.sessions)
 
         for source, target, day in plan.steps:
@@ -1369,7 +1372,9 @@ def _block_cases(block: int, count: int, seed: int, world: World, numbering: Num
                 note = note if rng.random() < 0.7 else None
             events.append({"kind": EventKind.transition, "at": last, "by_id": by,
                            "from_status": source, "to_status": target, "note": note,
-                           "data": event_data, "version": version})
+                           "data": event_data, "version": version,
+                           "stage_days": workflow.stage_days(entered, last)})
+            entered = last
         if pending_sessions:
             last = _log_sessions(rng, pending_sessions, None, last, office, country, version,
                                  sessions, events)

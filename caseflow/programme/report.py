@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, select
 from caseflow.accounts.models import COUNTRIES, Office, OfficeKind, Role, User
 from caseflow.assistance.models import SERVICE_STATUS_LABELS, ServiceStatus, ServiceType
 from caseflow.cases.models import RETURN_COUNTRIES, STATUS_LABELS, Case, CaseStatus
-from caseflow.charts import Chart, bar_chart
+from caseflow.charts import Chart, ImageFormat, bar_chart
 from caseflow.errors import AccessDenied, ValidationFailed
 from caseflow.extensions import db
 from caseflow.followups.models import DIMENSION_LABELS, Dimension
@@ -354,49 +354,54 @@ def build_report(filters: ReportFilters, user: User, *, today: date | None = Non
 
 # -- charts ----------------------------------------------------------------------------------
 def returns_chart(months: list[str], month_labels: list[str],
-                  per_country: Mapping[str, list[int]]) -> Chart:
+                  per_country: Mapping[str, list[int]], *,
+                  image: ImageFormat = "png") -> Chart:
     series = per_country or {_("Returns"): [0] * len(months)}
     return bar_chart(month_labels, series, title=_("Returns by month"), stacked=True,
-                     value_label=_("Departures"),
+                     value_label=_("Departures"), image=image,
                      alt=_("Returns by month: %(figures)s.", figures=", ".join(
                          f"{label} {sum(values[i] for values in series.values())}"
                          for i, label in enumerate(month_labels))))
 
 
-def stage_chart(rows: list[CountRow]) -> Chart:
+def stage_chart(rows: list[CountRow], *, image: ImageFormat = "png") -> Chart:
     labels = [r.label for r in rows] or [_("No cases")]
     counts = [r.count for r in rows] or [0]
     return bar_chart(labels, {_("Cases"): counts}, title=_("Cases by stage"), horizontal=True,
                      value_label=_("Cases"), size=(6.0, 0.8 + 0.25 * len(labels)),
+                     image=image,
                      alt=_("Cases by stage: %(figures)s.", figures=", ".join(
                          f"{r.label} {r.count}" for r in rows) or _("none")))
 
 
-def services_chart(report: ProgrammeReport) -> Chart:
+def services_chart(report: ProgrammeReport, *, image: ImageFormat = "png") -> Chart:
     rows = report.services
     labels = [r.label for r in rows] or [_("No services")]
     series = {label: [r.counts.get(key, 0) for r in rows] or [0]
               for key, label in report.statuses}
     return bar_chart(labels, series, title=_("Services by outcome"), stacked=True,
                      horizontal=True, value_label=_("Requests"),
-                     size=(6.0, 1.0 + 0.3 * len(labels)),
+                     size=(6.0, 1.0 + 0.3 * len(labels)), image=image,
                      alt=_("Services by outcome: %(figures)s.", figures="; ".join(
                          f"{r.label}: " + ", ".join(f"{label} {r.counts.get(key, 0)}"
                                                     for key, label in report.statuses)
                          for r in rows) or _("none")))
 
 
-def rss_chart(report: ProgrammeReport) -> Chart:
+def rss_chart(report: ProgrammeReport, *, image: ImageFormat = "png") -> Chart:
     rows = report.rss_rows()
     return bar_chart([label for _k, label, _v in rows],
                      {_("Average score"): [value or 0.0 for _k, _l, value in rows]},
                      title=_("RSS averages by dimension"), value_label=_("Score (0 to 1)"),
+                     image=image,
                      alt=_("RSS averages: %(figures)s.", figures=", ".join(
                          f"{label} {_('none') if value is None else f'{value:.2f}'}"
                          for _k, label, value in rows)))
 
 
 def report_charts(report: ProgrammeReport) -> dict[str, Chart]:
+    """The printed report's charts, as PNG: WeasyPrint places a bitmap far faster than it
+    draws an SVG whose text is paths (see caseflow.charts)."""
     per_country = {label: report.returns_per_month(code) for code, label in report.countries}
     return {"returns": returns_chart(report.months, report.month_labels, per_country),
             "stages": stage_chart(report.cases_by_stage),
@@ -419,9 +424,10 @@ def dashboard_charts(user: User, stage_counts: Mapping[CaseStatus, int],
                                [0] * len(months))[months.index(month)] += count
     rows = [CountRow(s.value, str(STATUS_LABELS[s]), stage_counts[s])
             for s in STATUS_ORDER if stage_counts.get(s)]
+    # SVG on screen: sharp at any zoom, and a browser draws it at no cost to the server.
     return {"returns": returns_chart(months, [_month_label(m) for m in months],
-                                     dict(sorted(per_country.items()))),
-            "stages": stage_chart(rows)}
+                                     dict(sorted(per_country.items())), image="svg"),
+            "stages": stage_chart(rows, image="svg")}
 
 
 KOSOVO_FOOTNOTE = _l("* References to Kosovo shall be understood to be in the context of "

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from caseflow.accounts.models import Office
-from caseflow.charts import Chart, line_chart
+from caseflow.charts import Chart, ImageFormat, line_chart
 from caseflow.followups.models import FollowUpVisit
 from caseflow.followups.views import rss_score
 from caseflow.printing.pdf import StaticOnlyFetcher, render_pdf
@@ -86,8 +86,9 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def score_chart(rows: list[ScoreRow]) -> Chart | None:
-    """The trend of the composite and dimension scores; x is months after arrival."""
+def score_chart(rows: list[ScoreRow], *, image: ImageFormat = "png") -> Chart | None:
+    """The trend of the composite and dimension scores; x is months after arrival. PNG by
+    default: the reports that show it are printed (see caseflow.charts)."""
     if not rows:
         return None
     alt = _("RSS scores per visit, from 0 to 1 (1 is best). Composite score: %(points)s.",
@@ -100,8 +101,8 @@ def score_chart(rows: list[ScoreRow]) -> Chart | None:
          _("Social"): [_number(r.social) for r in rows],
          _("Psychosocial"): [_number(r.psychosocial) for r in rows]},
         # No title in the picture: the report's heading says what it is, and every glyph
-        # drawn as a path costs render time.
-        y_label=_("Score"), y_range=(0.0, 1.05), alt=alt)
+        # drawn costs render time.
+        y_label=_("Score"), y_range=(0.0, 1.05), alt=alt, image=image)
 
 
 def static_folder() -> Path:

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from caseflow.accounts.models import Office, OfficeKind, Role, User
 from caseflow.assistance.models import ServiceRequest, ServiceStatus, ServiceType
+from caseflow.cases import workflow
 from caseflow.cases.models import Case, CaseEvent, CaseStatus, ClosureReason, EventKind
 from caseflow.extensions import db
 from caseflow.followups.models import FollowUpVisit, RssSurvey, RssVersion, VisitMode
@@ -63,12 +64,13 @@ def _history(case: Case, stays: list[tuple[CaseStatus, datetime]], by: User) -> 
     assert created is not None
     created.at = stays[0][1]
     case.registered_at = stays[0][1]
-    previous = stays[0][0]
+    previous, since = stays[0]
     for stage, entered in stays[1:]:
         db.session.add(CaseEvent(case=case, kind=EventKind.transition, by=by,
                                  from_status=previous, to_status=stage, at=entered,
-                                 version=case.version))
-        previous = stage
+                                 version=case.version,
+                                 stage_days=workflow.stage_days(since, entered)))
+        previous, since = stage, entered
 
 
 def _case(by: User, office: Office, country: str, stays: list[tuple[CaseStatus, datetime]],

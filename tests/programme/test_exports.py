@@ -115,7 +115,7 @@ def test_html_has_the_filters_tables_and_charts(programme):
     html = exports.render_html(report_for(programme.admin, replace(
         PERIOD, office_id=programme.o1.id)))
     assert "&lt;b&gt;Desk &amp; Co&lt;/b&gt;" in html and "<b>Desk" not in html
-    images = re.findall(r'<img class="chart" src="(data:image/svg\+xml;base64,[^"]+)" '
+    images = re.findall(r'<img class="chart" src="(data:image/png;base64,[^"]+)" '
                         r'alt="([^"]+)"', html)
     assert len(images) == 4
     assert any(alt.startswith("Returns by month") for _src, alt in images)

@@ -101,7 +101,7 @@ def test_the_monitoring_report_lists_every_visit_with_its_scores(app):
     assert html.count("<tr>") >= 1 + 4 + 1 + 2  # visits table and the score table
     assert "12 months" in html and "Phone call" in html and "Home visit" in html
     assert "0.56" in html and "0.81" in html
-    assert '<img class="chart" src="data:image/svg+xml;base64,' in html
+    assert '<img class="chart" src="data:image/png;base64,' in html
 
 
 def test_only_a_done_visit_of_the_case_has_a_report(app):
