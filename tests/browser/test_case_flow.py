@@ -13,22 +13,13 @@ from caseflow.cases.services import CaseDetails, PersonData, Registration, regis
 from caseflow.demo import data
 from caseflow.extensions import db
 from caseflow.people.models import ConsentPurpose, HouseholdRole, Sex
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 
 CASEWORKER = "caseworker@caritas-be.example.org"
 MANAGER = "manager@caritas-be.example.org"
 OFFICER = "officer@iom-pristina.example.org"
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(data.DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_role("button", name="English").click()
 
 
 def log_out(page: Page) -> None:
@@ -75,7 +66,7 @@ def test_a_family_of_four_returns_to_kosovo(live_app, page):
         db.session.commit()
 
     # The caseworker registers the family and meets the duplicate warning.
-    log_in(page, base, CASEWORKER)
+    log_in(page, base, CASEWORKER, data.DEMO_PASSWORD)
     page.get_by_role("link", name="Register a case").first.click()
     page.get_by_label("Country of return").select_option("XK")
     page.get_by_label("Municipality of return").fill("Prizren")
@@ -107,21 +98,21 @@ def test_a_family_of_four_returns_to_kosovo(live_app, page):
     log_out(page)
 
     # The manager approves and refers it to the partner in Kosovo.
-    log_in(page, base, MANAGER)
+    log_in(page, base, MANAGER, data.DEMO_PASSWORD)
     page.goto(f"{base}/cases/{number}")
     do_move(page, "Approve")
     do_move(page, "Refer to a partner", selects={"Partner organisation": "IOM Pristina"})
     log_out(page)
 
     # The partner accepts the referral.
-    log_in(page, base, OFFICER)
+    log_in(page, base, OFFICER, data.DEMO_PASSWORD)
     page.goto(f"{base}/cases/{number}")
     expect(page.get_by_text("P1000001")).to_be_visible()
     do_move(page, "Accept the referral")
     log_out(page)
 
     # The caseworker books the flight and confirms the departure.
-    log_in(page, base, CASEWORKER)
+    log_in(page, base, CASEWORKER, data.DEMO_PASSWORD)
     page.goto(f"{base}/cases/{number}")
     do_move(page, "Book travel", fields={
         "Airline": "Brussels Airlines", "Flight number": "SN 2911",
@@ -130,7 +121,7 @@ def test_a_family_of_four_returns_to_kosovo(live_app, page):
     log_out(page)
 
     # The partner's officer confirms the arrival.
-    log_in(page, base, OFFICER)
+    log_in(page, base, OFFICER, data.DEMO_PASSWORD)
     page.goto(f"{base}/cases/{number}")
     do_move(page, "Confirm arrival")
     expect(page.locator("h1")).to_contain_text("Arrival confirmed")

@@ -24,7 +24,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from caseflow.jobs import services as jobs
-from tests import factories
+from tests.browser import log_in
 from tests.cases.helpers import make_world
 from tests.reports import ARRIVED, pdf_text, scored_case
 from tests.services import require
@@ -59,14 +59,6 @@ def printed(live_app: Any) -> Printed:
                        first_visit=scored.first.id)
 
 
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
-    if page.locator("html").get_attribute("lang") != "en":
-        page.get_by_role("button", name="English").click()
 
 
 def download(page: Page, click: Any) -> tuple[str, bytes]:

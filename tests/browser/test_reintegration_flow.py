@@ -12,18 +12,12 @@ from sqlalchemy import select
 from caseflow.assistance.models import ServiceRequest, ServiceStatus
 from caseflow.cases.models import Case, CaseStatus
 from caseflow.extensions import db
-from tests import factories
+from tests.browser import log_in
 from tests.cases.helpers import bring_to, make_world, move
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Welcome", exact=False)).to_be_visible()
 
 
 def do_move(page: Page, name: str, fill: dict[str, str] | None = None,
