@@ -43,7 +43,8 @@ def _user_data(form: UserForm) -> services.UserData:
 
 def _office_data(form: OfficeForm) -> services.OfficeData:
     return services.OfficeData(name=form.name.data or "", kind=OfficeKind(form.kind.data),
-                               country=form.country.data or "", city=form.city.data or "")
+                               country=form.country.data or "", city=form.city.data or "",
+                               language=form.language.data or None)
 
 
 # -- users -----------------------------------------------------------------------------

@@ -72,6 +72,10 @@ class OfficeForm(FlaskForm):
                           validators=[DataRequired(_l("Choose a country."))])
     city = StringField(_l("City"), validators=[
         DataRequired(_l("Enter the city.")), Length(max=120)])
+    language = SelectField(_l("Language of printed follow-up reports"), choices=choices([
+        ("", _l("From the city (Dutch in Flanders, French in Wallonia)")),
+        ("fr", "Français"), ("nl", "Nederlands"), ("en", "English")]), default="",
+        validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):

@@ -72,6 +72,8 @@ class Office(Base):
         CheckConstraint("kind <> 'sending' OR country = 'BE'", name="sending_in_belgium"),
         CheckConstraint("kind <> 'partner' OR country <> 'BE'", name="partner_abroad"),
         CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        CheckConstraint("language IS NULL OR language IN ('fr', 'nl', 'en')",
+                        name="known_language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +81,8 @@ class Office(Base):
     kind: Mapped[OfficeKind] = mapped_column(enum_column(OfficeKind, "office_kind"))
     country: Mapped[str] = mapped_column(String(2))
     city: Mapped[str] = mapped_column(String(120))
+    # The language the office prints follow-up documents in; None: from its city's region.
+    language: Mapped[str | None] = mapped_column(String(2))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

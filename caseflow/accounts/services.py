@@ -183,6 +183,10 @@ class OfficeData:
     kind: OfficeKind
     country: str
     city: str
+    language: str | None = None  # of printed follow-up documents; None: from the city
+
+
+OFFICE_LANGUAGES = ("fr", "nl", "en")
 
 
 def _check_office_data(data: OfficeData, office: Office | None = None) -> None:
@@ -203,6 +207,8 @@ def _check_office_data(data: OfficeData, office: Office | None = None) -> None:
                                "not in Belgium.")]
     if not data.city.strip():
         errors["city"] = [_("Enter the city.")]
+    if data.language and data.language not in OFFICE_LANGUAGES:
+        errors["language"] = [_("Choose French, Dutch or English, or leave it to the city.")]
     if office is not None and office.kind is not data.kind and any(
             data.kind not in u.role.office_kinds for u in office.users):
         errors["kind"] = [_("Users of this office have roles that need the current kind.")]
@@ -215,7 +221,7 @@ def create_office(data: OfficeData, *, by: User | None) -> Office:
         raise AccessDenied()
     _check_office_data(data)
     office = Office(name=data.name.strip(), kind=data.kind, country=data.country,
-                    city=data.city.strip())
+                    city=data.city.strip(), language=data.language or None)
     db.session.add(office)
     db.session.flush()
     return office
@@ -229,6 +235,7 @@ def update_office(office: Office, data: OfficeData, *, by: User) -> Office:
     office.kind = data.kind
     office.country = data.country
     office.city = data.city.strip()
+    office.language = data.language or None
     db.session.flush()
     return office
 

@@ -38,12 +38,11 @@ CITY_LANGUAGES = {
 
 
 def issuing_language(office: Office) -> str:
-    """The language an office prints its follow-up documents in: its own language once
-    offices have one, else the language region of its city, else the app's default."""
+    """The language an office prints its follow-up documents in: the one an admin set for
+    it, else the language region of its city, else the app's default."""
     languages = current_app.config["LANGUAGES"]
-    own = getattr(office, "language", None)
-    if own in languages:
-        return str(own)
+    if office.language in languages:
+        return str(office.language)
     by_city = CITY_LANGUAGES.get(office.city.strip().casefold())
     if by_city in languages:
         return str(by_city)

@@ -87,6 +87,28 @@ def test_printed_in_the_language_of_the_sending_office(app, city, language, mont
     assert f'<html lang="{language}">' in monitoring and decimal in monitoring
 
 
+def test_the_language_an_admin_set_for_the_office_wins_over_its_city(app, client, login_as):
+    s = scored_case()
+    s.world.office.city = "Liège"
+    db.session.commit()
+    login_as("admin")
+    response = client.post(f"/admin/offices/{s.world.office.id}/edit", data={
+        "name": s.world.office.name, "kind": "sending", "country": "BE", "city": "Liège",
+        "language": "nl"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    assert s.world.office.language == "nl"
+    assert '<html lang="nl">' in visit_html(app, s, s.second)
+    refused = client.post(f"/admin/offices/{s.world.office.id}/edit", data={
+        "name": s.world.office.name, "kind": "sending", "country": "BE", "city": "Liège",
+        "language": "de"})
+    db.session.expire_all()
+    # The form refuses an unknown choice (shown again with the error), nothing is saved.
+    assert refused.status_code in (200, 400) and 'aria-invalid="true"' in refused.get_data(
+        as_text=True)
+    assert s.world.office.language == "nl"
+
+
 def test_an_office_language_falls_back_to_the_default(app, monkeypatch):
     office = factories.make_office(city="Eupen")
     with app.app_context():
