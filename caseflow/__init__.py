@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from caseflow import extensions as ext
+from caseflow import headers
 from caseflow.db import configure_engine
 from caseflow.errors import AccessDenied, NotFound
 from caseflow.i18n import select_locale
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any]) -> Flask:
         configure_engine(ext.db.engine)
 
     _register_blueprints(app)
+    headers.init_app(app)
     _register_cli(app)
     _register_error_pages(app)
     _register_template_helpers(app)
