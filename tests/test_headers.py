@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from caseflow import headers
+from tests import factories
 from tests.conftest import make_app
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -73,3 +74,13 @@ def test_no_template_has_inline_script_or_style(template):
     assert "<style" not in text, f"inline <style> in {template.name}"
     assert not re.search(r"\sstyle=\"", text), f"style attribute in {template.name}"
     assert not re.search(r"\son[a-z]+=\"", text), f"event handler attribute in {template.name}"
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client):
+    user = factories.make_user()
+    response = client.post("/login", data={"email": user.email,
+                                           "password": factories.PASSWORD})
+    assert response.status_code == 302
+    cookie = next(c for c in response.headers.getlist("Set-Cookie")
+                  if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 from flask_babel import gettext as _
+from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -42,8 +46,16 @@ def burn_verification_time() -> None:
     verify_password(hasher.hash("timing-equaliser"), "not-the-password")
 
 
-def password_problems(password: str) -> list[str]:
-    """What is wrong with a new password, as messages for the form."""
+# zxcvbn's score from 0 to 4; 3 means "safely unguessable" against an offline attack on a
+# slow hash. Below that, the password is a common one (zxcvbn's dictionaries hold the most
+# used passwords of public breaches), a variation of one, a keyboard walk, a repetition, or
+# built from the person's own name or address.
+MIN_STRENGTH = 3
+
+
+def password_problems(password: str, personal: Sequence[str] = ()) -> list[str]:
+    """What is wrong with a new password, as messages for the form. `personal`: the person's
+    e-mail address and name, which a password must not be built from."""
     problems = []
     if len(password) < MIN_LENGTH:
         problems.append(_("Use at least %(n)d characters.", n=MIN_LENGTH))
@@ -51,4 +63,11 @@ def password_problems(password: str) -> list[str]:
         problems.append(_("Use at most %(n)d characters.", n=MAX_LENGTH))
     if password and not password.strip():
         problems.append(_("The password cannot be only spaces."))
+    # zxcvbn matches the personal inputs as whole words: give it the names and the parts of
+    # the address one by one.
+    words = [w for text in personal for w in re.split(r"[^\w]+", text.casefold()) if w]
+    if not problems and zxcvbn(password, user_inputs=words, max_length=MAX_LENGTH)[
+            "score"] < MIN_STRENGTH:
+        problems.append(_("This password is too common or too easy to guess. A few unrelated "
+                          "words make a strong one."))
     return problems

@@ -107,7 +107,7 @@ def create_user(data: UserData, password: str, *, by: User | None) -> User:
         email, office = _check_user_data(data)
     except ValidationFailed as error:
         errors.update(error.errors)
-    if problems := password_problems(password):
+    if problems := password_problems(password, (data.email, data.full_name)):
         errors["password"] = problems
     if errors:
         raise ValidationFailed(errors)
@@ -160,7 +160,7 @@ def change_password(user: User, current: str, new: str) -> None:
     errors: dict[str, list[str]] = {}
     if not verify_password(user.password_hash, current):
         errors["current_password"] = [_("This is not your current password.")]
-    if problems := password_problems(new):
+    if problems := password_problems(new, (user.email, user.full_name)):
         errors["new_password"] = problems
     elif new == current:
         errors["new_password"] = [_("Choose a password different from the current one.")]
