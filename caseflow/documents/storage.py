@@ -196,11 +196,28 @@ def store(folder: pathlib.Path, stream: typing.BinaryIO, max_bytes: int = MAX_BY
     """
     data = _read_at_most(stream, max_bytes + 1)
     content_type = check(data, max_bytes)
-    storage_name = secrets.token_hex(_NAME_BYTES) + EXTENSIONS[content_type]
+    storage_name = write_new_file(folder, data, EXTENSIONS[content_type])
+    return StoredFile(
+        storage_name=storage_name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
+
+def write_new_file(folder: pathlib.Path, data: bytes, suffix: str) -> str:
+    """Write `data` under a new random name ending in `suffix` in `folder`; return the name.
+
+    Shared by uploads, issued certificates and job results: the folder gets mode 0o700 and
+    the file 0o600 (personal data no other local user needs); the bytes go to a temporary
+    file in the same folder, are synced and moved into place with os.replace, atomic within a
+    file system, so a file under its final name is always complete; the temporary file is
+    removed if anything fails.
+    """
+    storage_name = secrets.token_hex(_NAME_BYTES) + suffix
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     # mkstemp creates the file with mode 0o600, exclusively, under a name nobody can predict.
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".new-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -211,12 +228,7 @@ def store(folder: pathlib.Path, stream: typing.BinaryIO, max_bytes: int = MAX_BY
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    return StoredFile(
-        storage_name=storage_name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    return storage_name
 
 
 def _path(folder: pathlib.Path, storage_name: str) -> pathlib.Path:

@@ -10,9 +10,7 @@ the same table in both modes.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +27,7 @@ from sqlalchemy import select, update
 
 from caseflow.accounts.models import User
 from caseflow.db import utcnow
+from caseflow.documents.storage import write_new_file
 from caseflow.errors import AccessDenied, CaseflowError, ValidationFailed
 from caseflow.extensions import db
 from caseflow.jobs import registry
@@ -227,7 +226,7 @@ def _fail(job_id: int, message: str) -> None:
 # -- result files --------------------------------------------------------------------------
 def result_folder() -> Path:
     folder = Path(current_app.instance_path) / RESULT_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
@@ -242,15 +241,7 @@ def _store(data: bytes, filename: str) -> str:
     suffix = Path(filename or "").suffix.lower()
     if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
         suffix = ".bin"
-    name = secrets.token_hex(16) + suffix
-    folder = result_folder()
-    temporary = folder / (name + ".part")
-    with open(temporary, "xb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, folder / name)
-    return name
+    return write_new_file(result_folder(), data, suffix)
 
 
 def result_path(job: Job) -> Path | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from caseflow.cases.models import (
     ClosureReason,
     EventKind,
 )
+from caseflow.documents.storage import write_new_file
 from caseflow.errors import AccessDenied, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import Beneficiary, HouseholdRole
@@ -295,20 +295,12 @@ def render_departure_html(context: dict[str, Any]) -> str:
 
 def certificate_folder() -> Path:
     folder = Path(current_app.instance_path) / "certificates"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
 def _store(data: bytes) -> str:
-    name = secrets.token_hex(16) + ".pdf"
-    folder = certificate_folder()
-    temporary = folder / (name + ".part")
-    with open(temporary, "xb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, folder / name)
-    return name
+    return write_new_file(certificate_folder(), data, ".pdf")
 
 
 def stored_bytes(cert: Certificate) -> bytes:
