@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 TRANSLATIONS := caseflow/translations
 
-.PHONY: run test lint translations extract-messages clean-venv
+.PHONY: run test lint translations extract-messages clean-venv lock audit-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ test: $(STAMP) translations lint
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+
+# requirements.lock: every runtime dependency, transitive included, pinned with its hashes;
+# production installs from it (README, "Dependencies"). Resolved on PyPI alone: pip's local
+# configuration (extra indexes, wheel folders) is ignored so that every machine gets the same
+# lock. Existing pins are kept; `make lock LOCK_ARGS=--upgrade` moves them to the latest.
+lock: $(STAMP)
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(BIN)/pip-compile --quiet --generate-hashes \
+	  --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	  --index-url https://pypi.org/simple --output-file requirements.lock $(LOCK_ARGS) pyproject.toml
+
+# Known vulnerabilities in the locked dependencies (PyPI's advisory data); run by .ci/run.
+# --strict: a package whose data cannot be fetched fails the check, never passes unaudited.
+audit-deps: $(STAMP)
+	$(BIN)/pip-audit --requirement requirements.lock --disable-pip --strict --progress-spinner off
 
 clean-venv:
 	rm -rf $(VENV)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 BASE_DIR = Path(__file__).resolve().parent
 ENVIRONMENTS = ("development", "production", "testing")
 LANGUAGES = ("en", "fr", "nl")
+DATABASE_CONNECT_TIMEOUT = 5  # seconds
 
 # name -> help text (shown in README's configuration table and in error messages)
 SETTINGS: dict[str, str] = {
@@ -31,6 +32,11 @@ SETTINGS: dict[str, str] = {
     "CASEFLOW_INSTANCE_PATH": "folder for the SQLite file, secret key, uploads (default instance/)",
     "CASEFLOW_DEFAULT_LANGUAGE": "en, fr or nl when neither user nor browser says (default en)",
     "CASEFLOW_PUBLIC_URL": "address certificates' QR codes point to, e.g. https://caseflow.example",
+    "CASEFLOW_SESSION_IDLE_MINUTES": "minutes without activity before a session ends (default 30)",
+    "CASEFLOW_SESSION_MAX_HOURS": "hours after login a session ends, active or not (default 12)",
+    "CASEFLOW_TRUSTED_PROXIES": "proxies in front that forward the client's address (default 0)",
+    "CASEFLOW_RETENTION_MONTHS": "months after closure before `flask retention run` anonymises "
+                                 "a case (default 60)",
 }
 
 
@@ -79,6 +85,14 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     if public_url and not public_url.startswith(("https://", "http://")):
         raise ConfigError("CASEFLOW_PUBLIC_URL", "must start with https:// (or http://)")
 
+    idle_minutes = _positive_int(env, "CASEFLOW_SESSION_IDLE_MINUTES", 30, maximum=24 * 60)
+    max_hours = _positive_int(env, "CASEFLOW_SESSION_MAX_HOURS", 12, maximum=7 * 24)
+    proxies = env.get("CASEFLOW_TRUSTED_PROXIES", "0").strip() or "0"
+    if not proxies.isdigit() or int(proxies) > 5:
+        raise ConfigError("CASEFLOW_TRUSTED_PROXIES", f"must be a number from 0 to 5, "
+                          f"not {proxies!r}")
+    retention_months = _positive_int(env, "CASEFLOW_RETENTION_MONTHS", 60, maximum=1200)
+
     is_dev = environment == "development"
     return {
         "CASEFLOW_ENV": environment,
@@ -86,6 +100,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "PUBLIC_BASE_URL": public_url,
         "CASEFLOW_TIMEZONE": timezone,
@@ -103,6 +118,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "SESSION_MAX_HOURS": max_hours,
+        "TRUSTED_PROXIES": int(proxies),
+        "RETENTION_MONTHS": retention_months,
     }
 
 
@@ -131,6 +150,26 @@ def _database_url(value: str | None, instance: Path) -> str:
         return url.render_as_string(hide_password=False)
     raise ConfigError("DATABASE_URL", f"unsupported database {backend!r}; "
                       "use sqlite or postgresql")
+
+
+def _engine_options(database_url: str) -> dict[str, object]:
+    """Connection pool settings. A PostgreSQL server that restarted or a network that dropped
+    leaves dead connections in each worker's pool: pre-ping tests one before use and replaces
+    it, so the site recovers by itself. A server that does not answer at all must not hold a
+    request for minutes: connecting gives up after a few seconds (the page then says 503)."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    return {"pool_pre_ping": True,
+            "connect_args": {"connect_timeout": DATABASE_CONNECT_TIMEOUT}}
+
+
+def _positive_int(env: Mapping[str, str], setting: str, default: int, maximum: int) -> int:
+    value = env.get(setting, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise ConfigError(setting, f"must be a whole number from 1 to {maximum}, not {value!r}")
+    return int(value)
 
 
 def _redis_url(value: str | None) -> str | None:

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 
+from caseflow import error_pages, headers, inputs
 from caseflow import extensions as ext
-from caseflow import headers
+from caseflow.audit import requests as audit_requests
 from caseflow.db import configure_engine
-from caseflow.errors import AccessDenied, NotFound
 from caseflow.i18n import select_locale
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -46,27 +44,32 @@ def create_app(config: dict[str, Any]) -> Flask:
 
     _register_blueprints(app)
     headers.init_app(app)
+    inputs.init_app(app)
+    audit_requests.init_app(app)
     _register_cli(app)
-    _register_error_pages(app)
+    error_pages.init_app(app)
     _register_template_helpers(app)
     return app
 
 
 def _init_login(app: Flask) -> None:
-    from caseflow.accounts.models import User
+    from caseflow import ratelimit
+    from caseflow.accounts import sessions
 
     ext.login_manager.init_app(app)
     ext.login_manager.login_view = "accounts.login"
     ext.login_manager.login_message = _l("Please log in to see this page.")
     ext.login_manager.login_message_category = "info"
+    # Sessions end through the user's session generation (see caseflow/accounts/sessions.py).
+    ext.login_manager.user_loader(sessions.load_user)
+    sessions.init_app(app)
+    ratelimit.init_app(app)
+    if proxies := app.config.get("TRUSTED_PROXIES", 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    @ext.login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = ext.db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        # A deactivated account or office loses its sessions at the next request.
-        if user is None or not user.is_active or not user.office.is_active:
-            return None
-        return user
+        # Behind a proxy every request comes from the proxy: the client's address, which
+        # login throttling and the audit trail use, is the one the proxy forwards.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -74,19 +77,21 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.accounts.views import bp as accounts_bp
     from caseflow.api.views import bp as api_bp
     from caseflow.assistance.views import bp as assistance_bp
+    from caseflow.audit.views import bp as audit_bp
     from caseflow.cases.views import bp as cases_bp
     from caseflow.dashboard.views import bp as dashboard_bp
     from caseflow.documents.views import bp as documents_bp
     from caseflow.followups.views import bp as followups_bp
     from caseflow.jobs.views import bp as jobs_bp
     from caseflow.printing.views import bp as printing_bp
+    from caseflow.privacy.views import bp as privacy_bp
     from caseflow.programme.views import bp as programme_bp
     from caseflow.reintegration.views import bp as reintegration_bp
     from caseflow.reports.views import bp as reports_bp
 
-    for blueprint in (accounts_bp, admin_bp, api_bp, assistance_bp, cases_bp, dashboard_bp,
-                      documents_bp, followups_bp, jobs_bp, printing_bp, programme_bp,
-                      reintegration_bp, reports_bp):
+    for blueprint in (accounts_bp, admin_bp, api_bp, assistance_bp, audit_bp, cases_bp,
+                      dashboard_bp, documents_bp, followups_bp, jobs_bp, printing_bp,
+                      privacy_bp, programme_bp, reintegration_bp, reports_bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply to it.
     ext.csrf.exempt(api_bp)
@@ -94,9 +99,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from caseflow.accounts.cli import offices_cli, users_cli
+    from caseflow.audit.cli import audit_cli
+    from caseflow.backup.cli import backup_cli
     from caseflow.cases.cli import cases_cli
     from caseflow.demo.cli import demo_cli
     from caseflow.jobs.cli import jobs_cli
+    from caseflow.privacy.cli import retention_cli
     from caseflow.reference import reference_cli
 
     app.cli.add_command(users_cli)
@@ -105,47 +113,9 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(jobs_cli)
-
-
-def _register_error_pages(app: Flask) -> None:
-    def page(status: int, title: Any, message: Any) -> tuple[str, int]:
-        return render_template("errors/error.html", status=status, title=title,
-                               message=message), status
-
-    @app.errorhandler(403)
-    @app.errorhandler(AccessDenied)
-    def forbidden(_error: Exception) -> tuple[str, int]:
-        return page(403, _l("Access denied"),
-                    _l("You do not have permission to see this page. If you think you should, "
-                       "ask your manager or an administrator."))
-
-    @app.errorhandler(404)
-    @app.errorhandler(NotFound)
-    def not_found(_error: Exception) -> tuple[str, int]:
-        return page(404, _l("Page not found"),
-                    _l("This page does not exist, or it has moved. Check the address, or go "
-                       "back to your dashboard."))
-
-    @app.errorhandler(CSRFError)
-    def csrf_failed(_error: CSRFError) -> tuple[str, int]:
-        return page(400, _l("Form expired"),
-                    _l("The form was open too long or came from elsewhere. Go back, reload "
-                       "the page and try again."))
-
-    @app.errorhandler(HTTPException)
-    def other_http(error: HTTPException) -> tuple[str, int]:
-        status = error.code or 500
-        return page(status, _l("Request not accepted"),
-                    _l("The request could not be handled (HTTP %(status)s).", status=status))
-
-    @app.errorhandler(500)
-    def server_error(_error: Exception) -> tuple[str, int]:
-        # The traceback goes to the log (Flask logs it); the visitor sees no internals.
-        ext.db.session.rollback()
-        return page(500, _l("Something went wrong"),
-                    _l("An unexpected error stopped this page. Nothing was saved. The error "
-                       "has been logged; try again, and tell an administrator if it "
-                       "happens again."))
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
 
 
 def country_name(code: str | None) -> str:
@@ -164,6 +134,7 @@ def country_name(code: str | None) -> str:
 def _register_template_helpers(app: Flask) -> None:
     from caseflow.accounts.forms import LanguageForm
     from caseflow.accounts.models import Role
+    from caseflow.audit.queries import can_browse_audit, readers_of_case
     from caseflow.cases.services import can_register
     from caseflow.programme.report import can_view_programme_report
 
@@ -177,4 +148,6 @@ def _register_template_helpers(app: Flask) -> None:
     def shell_context() -> dict[str, Any]:
         return {"Role": Role, "language_form": LanguageForm, "get_locale": get_locale,
                 "can_register_cases": can_register,
-                "can_view_programme_report": can_view_programme_report}
+                "can_view_programme_report": can_view_programme_report,
+                "can_browse_audit": can_browse_audit,
+                "case_readers": lambda case: readers_of_case(ext.db.session, case.id)}

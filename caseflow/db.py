@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic can drop and alter them on every backend.
@@ -77,6 +79,22 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _sqlite_on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+def bump_year_counter(session: Session, counter: type[Any], year: int) -> int:
+    """The next value of a per-year counter (a model with `year` and `last_value`).
+
+    The row is created first if missing, without failing when another transaction creates
+    it at the same moment (ON CONFLICT DO NOTHING waits for that one and moves on); the
+    UPDATE then locks it until the caller's transaction ends, so no two callers share a
+    value and none fails on the first number of a year."""
+    make_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite_insert
+    session.execute(make_insert(counter).values(year=year, last_value=0)
+                    .on_conflict_do_nothing(index_elements=["year"]))
+    return session.execute(update(counter).where(counter.year == year)
+                           .values(last_value=counter.last_value + 1)
+                           .returning(counter.last_value)).scalar_one()
 
 
 class LabelledEnum(enum.StrEnum):

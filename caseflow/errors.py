@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc as sqlalchemy_exc
 
 
 class CaseflowError(Exception):
@@ -71,3 +72,24 @@ class StaleEdit(CaseflowError):
         super().__init__(message)
         self.current_version = current_version
         self.changes = changes
+
+
+class TooManyAttempts(CaseflowError):
+    """A rate limit refused the request (failed logins, two-factor codes). `retry_after`:
+    seconds until a new attempt can succeed."""
+
+    status_code = 429
+    default_message = _l("Too many attempts. Wait a few minutes, then try again.")
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# The database cannot be reached (server down, network cut, connection dropped): the request
+# is answered 503 and retried later, instead of a 500 that reads like a bug.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sqlalchemy_exc.OperationalError, sqlalchemy_exc.InterfaceError,
+    sqlalchemy_exc.DisconnectionError)
+# Seconds a client should wait before trying again (the Retry-After header).
+RETRY_AFTER_SECONDS = 30

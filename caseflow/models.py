@@ -2,7 +2,9 @@
 
 from caseflow.accounts.models import Office, User
 from caseflow.accounts.tokens import ApiToken
+from caseflow.accounts.twofactor import RecoveryCode
 from caseflow.assistance.models import ServiceRequest, ServiceType
+from caseflow.audit.models import AuditEntry, AuditHead, AuditKey
 from caseflow.cases.models import Case, CaseCounter, CaseEvent, CounsellingSession
 from caseflow.documents.models import Document
 from caseflow.followups.models import (
@@ -28,6 +30,9 @@ from caseflow.reintegration.models import EntitlementRules, PlanLine, Reintegrat
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "AuditKey",
     "Beneficiary",
     "BeneficiaryVulnerability",
     "Case",
@@ -46,6 +51,7 @@ __all__ = [
     "NameKey",
     "Office",
     "PlanLine",
+    "RecoveryCode",
     "ReintegrationPlan",
     "RssAnswer",
     "RssIndicator",

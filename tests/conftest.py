@@ -97,6 +97,15 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app: Flask) -> Iterator[None]:
+    """Failed-login counters start empty in each test (the app lives for the whole run)."""
+    from caseflow import ratelimit
+
+    app.extensions[ratelimit.EXTENSION].reset()
+    yield
+
+
 @pytest.fixture
 def runner(app: Flask) -> Any:
     return app.test_cli_runner()
@@ -114,9 +123,10 @@ def login_as(client: FlaskClient) -> Callable[..., User]:
             office = factories.make_office(kind=kind)
         user = factories.make_user(role=role, office=office, **kwargs)
         db.session.commit()
-        response = client.post("/login", data={"email": user.email,
-                                               "password": factories.PASSWORD})
+        # Managers and admins go through the two-factor step (factories enrol them).
+        response = factories.log_in(client, user)
         assert response.status_code == 302, response.get_data(as_text=True)
+        assert not response.location.startswith("/login"), response.location
         return user
 
     return login

@@ -5,11 +5,17 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pyotp
+from sqlalchemy import update
+
 from caseflow.accounts.models import Office, OfficeKind, Role, User
 from caseflow.accounts.passwords import hash_password
 from caseflow.extensions import db
 
 PASSWORD = "correct horse battery staple"
+# Managers and admins need two-factor login: the factories enrol them with this secret, and
+# log_in() types the code an authenticator app would show.
+TOTP_SECRET = "CASEFLOWTESTSECRETBASE32AAAAAAAA"
 _sequence = itertools.count(1)
 
 
@@ -32,12 +38,34 @@ def make_user(role: Role = Role.caseworker, office: Office | None = None,
     if office is None:
         kind = OfficeKind.partner if role is Role.reintegration_officer else OfficeKind.sending
         office = make_office(kind=kind)
-    defaults = {"email": f"user{n}@example.org", "full_name": f"Test User {n}"}
+    defaults: dict[str, Any] = {"email": f"user{n}@example.org", "full_name": f"Test User {n}"}
+    if role in (Role.manager, Role.admin):
+        defaults["totp_secret"] = TOTP_SECRET
     user = User(role=role, office=office, password_hash=hash_password(password),
                 **{**defaults, **fields})
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).now()
+
+
+def log_in(client: Any, user: User, password: str = PASSWORD) -> Any:
+    """Log `client` in as `user` through the login form, with the two-factor step when the
+    user has it; return the last response (a 302 to the next page when it worked)."""
+    secret = user.totp_secret
+    if secret is not None:
+        # A code is accepted once: forget the last one, so a test can log the same user in
+        # again within the same 30 seconds. Done before the requests: on SQLite this session
+        # could not write after a request's write.
+        db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+        db.session.commit()
+    response = client.post("/login", data={"email": user.email, "password": password})
+    if response.status_code == 302 and response.location.startswith("/login/two-factor"):
+        response = client.post("/login/two-factor", data={"code": totp_code(secret or "")})
+    return response
 
 
 def person_data(role: str = "principal", **fields: Any) -> Any:

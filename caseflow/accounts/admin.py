@@ -7,18 +7,29 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms import HiddenField, SelectChoice
 
-from caseflow.accounts import services
+from caseflow import audit
+from caseflow.accounts import services, twofactor
 from caseflow.accounts.forms import ConfirmForm, NewUserForm, OfficeForm, UserForm
 from caseflow.accounts.models import Office, OfficeKind, Role, User
-from caseflow.errors import ValidationFailed
+from caseflow.errors import StaleEdit, ValidationFailed
 from caseflow.extensions import db
+from caseflow.versions import check_version, form_version, saving
 from caseflow.web import choices, int_arg, permission_required, show_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 25
+
+
+class _EditUserForm(UserForm):
+    # The user's version the admin loaded: a save from an older one is refused.
+    version = HiddenField()
+
+
+class _EditOfficeForm(OfficeForm):
+    version = HiddenField()
 
 
 def _office_choices(include: Office | None = None) -> list[SelectChoice]:
@@ -93,16 +104,30 @@ def new_user() -> str | Response:
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @permission_required(User.can_administer)
-def edit_user(user_id: int) -> str | Response:
+def edit_user(user_id: int) -> str | Response | tuple[str, int]:
     user = _get_user(user_id)
-    form = UserForm(obj=user)
+    form = _EditUserForm(obj=user)
     if request.method == "GET":
         form.role.data = user.role.value
         form.preferred_language.data = user.preferred_language or ""
     form.office_id.choices = _office_choices(include=user.office)
+    stale = None
     if form.validate_on_submit():
+        data = _user_data(form)
+        yours = {"email": data.email.strip().lower(),
+                 "full_name": data.full_name, "role": data.role,
+                 "office_id": data.office_id, "preferred_language": data.preferred_language}
         try:
-            services.update_user(user, _user_data(form), by=current_user)
+            check_version(user, form_version(form), yours, what=_("user"))
+            with saving(user, yours, what=_("user")):
+                # Only an admin's edit moves a user's version on (see User.version).
+                user.version += 1
+                services.update_user(user, data, by=current_user)
+        except StaleEdit as error:
+            db.session.rollback()
+            stale = error
+            # The form now offers the stored values' version: saving again is deliberate.
+            form.version.data = str(user.version)
         except ValidationFailed as error:
             db.session.rollback()
             show_errors(form, error)
@@ -110,7 +135,8 @@ def edit_user(user_id: int) -> str | Response:
             db.session.commit()
             flash(_("Changes to %(name)s saved.", name=user.full_name), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           stale=stale), 409 if stale else 200
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -150,6 +176,55 @@ def reactivate_user(user_id: int) -> Response:
     return redirect(url_for("admin.users", status="inactive"))
 
 
+@bp.route("/users/<int:user_id>/end-sessions", methods=["GET", "POST"])
+@permission_required(User.can_administer)
+def end_sessions(user_id: int) -> str | Response:
+    """Log a user out everywhere (a lost laptop, a shared computer)."""
+    user = _get_user(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.end_sessions(user, by=current_user, reason="ended by an administrator")
+        db.session.commit()
+        if user.id == current_user.id:
+            return redirect(url_for("accounts.login"))
+        flash(_("%(name)s is logged out everywhere.", name=user.full_name), "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("confirm.html", form=form,
+                           title=_("Log %(name)s out everywhere?", name=user.full_name),
+                           message=_("Every session of %(name)s ends now, on every device. "
+                                     "They can log in again.", name=user.full_name),
+                           action=_("Log out everywhere"),
+                           cancel=url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["GET", "POST"])
+@permission_required(User.can_administer)
+def reset_two_factor(user_id: int) -> str | Response:
+    """Turn off someone's two-factor login (lost phone and recovery codes)."""
+    user = _get_user(user_id)
+    if not current_user.can_reset_two_factor(user):
+        flash(_("%(name)s has no two-factor login to reset.", name=user.full_name), "info")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        twofactor.reset(user, by=current_user)
+        audit.record(audit.Action.security, target="user", target_id=user.id,
+                     details={"event": "two-factor reset"})
+        db.session.commit()
+        if user.id == current_user.id:
+            return redirect(url_for("accounts.login"))
+        flash(_("Two-factor login of %(name)s reset; their sessions ended.",
+                name=user.full_name), "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("confirm.html", form=form,
+                           title=_("Reset two-factor login of %(name)s?", name=user.full_name),
+                           message=_("Their authenticator app and recovery codes stop working "
+                                     "and their sessions end. Check who is asking first: "
+                                     "whoever has the password can then set up a new app."),
+                           action=_("Reset two-factor login"),
+                           cancel=url_for("admin.edit_user", user_id=user.id))
+
+
 # -- offices ---------------------------------------------------------------------------
 @bp.route("/offices")
 @permission_required(User.can_administer)
@@ -177,14 +252,24 @@ def new_office() -> str | Response:
 
 @bp.route("/offices/<int:office_id>/edit", methods=["GET", "POST"])
 @permission_required(User.can_administer)
-def edit_office(office_id: int) -> str | Response:
+def edit_office(office_id: int) -> str | Response | tuple[str, int]:
     office = _get_office(office_id)
-    form = OfficeForm(obj=office)
+    form = _EditOfficeForm(obj=office)
     if request.method == "GET":
         form.kind.data = office.kind.value
+    stale = None
     if form.validate_on_submit():
+        data = _office_data(form)
+        yours = {"name": data.name, "kind": data.kind, "country": data.country,
+                 "city": data.city, "language": data.language}
         try:
-            services.update_office(office, _office_data(form), by=current_user)
+            check_version(office, form_version(form), yours, what=_("office"))
+            with saving(office, yours, what=_("office")):
+                services.update_office(office, data, by=current_user)
+        except StaleEdit as error:
+            db.session.rollback()
+            stale = error
+            form.version.data = str(office.version)
         except ValidationFailed as error:
             db.session.rollback()
             show_errors(form, error)
@@ -192,7 +277,8 @@ def edit_office(office_id: int) -> str | Response:
             db.session.commit()
             flash(_("Changes to %(name)s saved.", name=office.name), "success")
             return redirect(url_for("admin.offices"))
-    return render_template("admin/office_form.html", form=form, office=office)
+    return render_template("admin/office_form.html", form=form, office=office,
+                           stale=stale), 409 if stale else 200
 
 
 @bp.route("/offices/<int:office_id>/deactivate", methods=["GET", "POST"])

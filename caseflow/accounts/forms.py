@@ -25,6 +25,14 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[
+        DataRequired(_l("Enter the code.")), Length(max=40)],
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery "
+                       "codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True})
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(_l("Enter your current password."))],

@@ -74,6 +74,7 @@ class Office(Base):
         CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
         CheckConstraint("language IS NULL OR language IN ('fr', 'nl', 'en')",
                         name="known_language"),
+        CheckConstraint("version > 0", name="version_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,8 +86,12 @@ class Office(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An admin's save from an older version is refused (caseflow/versions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     users: Mapped[list[User]] = relationship(back_populates="office")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def country_name(self) -> str:
@@ -103,6 +108,10 @@ class User(UserMixin, Base):
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("preferred_language IN ('en', 'fr', 'nl')", name="known_language"),
         CheckConstraint("length(trim(full_name)) > 0", name="full_name_not_blank"),
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint("session_generation >= 0", name="session_generation_positive"),
+        CheckConstraint("totp_last_step IS NULL OR totp_secret IS NOT NULL",
+                        name="totp_step_needs_secret"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,13 +124,50 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's login id: raising it ends all of the user's sessions at once
+    # (session cookies are signed, not stored, so they cannot be deleted server-side).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Base32 TOTP secret once two-factor login is set up; None before.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    # The last accepted 30-second time step: a code is refused a second time.
+    totp_last_step: Mapped[int | None]
+
+    # Moved on by the admin's edits only (version_id_generator False): a login or a password
+    # rehash also UPDATEs the row, and must neither make an open admin form stale nor fail
+    # against it. The versioned UPDATE still refuses a write from an older version.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     office: Mapped[Office] = relationship(back_populates="users", lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
 
     # Flask-Login reads is_active to refuse deactivated accounts.
+
+    def get_id(self) -> str:
+        """The login id kept in the session: "<id>:<generation>" (see session_generation)."""
+        return f"{self.id}:{self.session_generation}"
+
+    # -- two-factor login ---------------------------------------------------------------
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Managers and admins see and change the most: two-factor login is not optional."""
+        return self.role in (Role.manager, Role.admin)
+
+    def can_turn_off_two_factor(self) -> bool:
+        return self.has_two_factor and not self.requires_two_factor
+
+    def can_reset_two_factor(self, other: User) -> bool:
+        return self.can_administer() and other.has_two_factor
+
+    def can_end_sessions(self, other: User) -> bool:
+        return self.can_administer() or self.id == other.id
 
     # -- permissions -------------------------------------------------------------
     def can_administer(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -40,10 +41,20 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
+@lru_cache(maxsize=8)
+def _decoy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
+                          parallelism=parallelism, type=Type.ID).hash("timing-equaliser")
+
+
 def burn_verification_time() -> None:
-    """Spend what a real check costs, so an unknown e-mail answers as slowly as a known one."""
-    hasher = _hasher()
-    verify_password(hasher.hash("timing-equaliser"), "not-the-password")
+    """Spend what a real check costs, so an unknown e-mail answers as slowly as a known one:
+    one verification against a hash made once with the current parameters (hashing anew
+    each time would cost twice a real check, and tell unknown addresses apart)."""
+    config = current_app.config
+    decoy = _decoy_hash(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"],
+                        config["ARGON2_PARALLELISM"])
+    verify_password(decoy, "not-the-password")
 
 
 # zxcvbn's score from 0 to 4; 3 means "safely unguessable" against an offline attack on a

@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from caseflow import audit, ratelimit
+from caseflow.accounts import twofactor
 from caseflow.accounts.models import COUNTRIES, Office, OfficeKind, Role, User
 from caseflow.accounts.passwords import (
     burn_verification_time,
@@ -21,7 +23,7 @@ from caseflow.accounts.passwords import (
     verify_password,
 )
 from caseflow.db import utcnow
-from caseflow.errors import AccessDenied, LoginFailed, ValidationFailed
+from caseflow.errors import AccessDenied, LoginFailed, TooManyAttempts, ValidationFailed
 from caseflow.extensions import db
 
 LANGUAGES = ("en", "fr", "nl")
@@ -57,6 +59,77 @@ def authenticate(email: str, password: str) -> User:
     user.last_login_at = utcnow()
     db.session.flush()
     return user
+
+
+def _failure_reason(user: User | None) -> str:
+    if user is None:
+        return "unknown account"
+    if not user.is_active or not user.office.is_active:
+        return "account deactivated"
+    return "wrong password"
+
+
+def attempt_login(email: str, password: str, address: str) -> User:
+    """Check the password of a login attempt from `address`, within the failed-login limits
+    (per account, unknown addresses included, and per address); count a failure.
+
+    Raises TooManyAttempts before checking anything once a limit is reached, or LoginFailed.
+    The caller still has to ask for the second factor when the user has one.
+    """
+    limiter = ratelimit.limiter()
+    account = ratelimit.key(email)
+    checks = [(ratelimit.LOGIN_PER_ACCOUNT, account), (ratelimit.LOGIN_PER_ADDRESS, address)]
+    blocked = [(rule, key) for rule, key in checks if not limiter.allows(rule, key)]
+    if blocked:
+        audit.record(audit.Action.login_failed, user=find_user_by_email(email) if email else None,
+                     details={"reason": "too many failed attempts"})
+        raise TooManyAttempts(max(limiter.retry_after(rule, key) for rule, key in blocked))
+    try:
+        user = authenticate(email, password)
+    except LoginFailed:
+        for rule, key in checks:
+            limiter.hit(rule, key)
+        known = find_user_by_email(email) if email else None
+        audit.record(audit.Action.login_failed, user=known,
+                     details={"reason": _failure_reason(known)})
+        raise
+    limiter.clear(ratelimit.LOGIN_PER_ACCOUNT, account)
+    return user
+
+
+def check_second_factor(user: User, code: str) -> None:
+    """Accept the second factor of a login (authenticator or recovery code), within the limit
+    of wrong codes per account. Raises TooManyAttempts or LoginFailed."""
+    limiter = ratelimit.limiter()
+    rule, key = ratelimit.TWO_FACTOR_PER_ACCOUNT, str(user.id)
+    if not limiter.allows(rule, key):
+        audit.record(audit.Action.login_failed, user=user,
+                     details={"reason": "too many wrong two-factor codes"})
+        raise TooManyAttempts(limiter.retry_after(rule, key))
+    used = twofactor.check_code(user, code)
+    if used is None:
+        limiter.hit(rule, key)
+        audit.record(audit.Action.login_failed, user=user,
+                     details={"reason": "wrong two-factor code"})
+        raise LoginFailed(_("This code is not right, or it was already used. Enter the code "
+                            "your authenticator app shows now, or a recovery code."))
+    limiter.clear(rule, key)
+    if used == "recovery":
+        audit.record(audit.Action.security, user=user, target="user", target_id=user.id,
+                     details={"event": "recovery code used",
+                              "codes_left": twofactor.unused_recovery_codes(user)})
+
+
+def end_sessions(user: User, *, by: User, reason: str) -> None:
+    """End every session of `user` at once, on every device (the next request of each is
+    logged out). `reason` is for the audit trail: logout, password changed, ..."""
+    if not by.can_end_sessions(user):
+        raise AccessDenied()
+    user.session_generation += 1
+    db.session.flush()
+    if reason != "logout":
+        audit.record(audit.Action.security, user=by, target="user", target_id=user.id,
+                     details={"event": "sessions ended", "reason": reason})
 
 
 @dataclass
@@ -142,7 +215,8 @@ def deactivate_user(user: User, *, by: User) -> None:
             raise ValidationFailed(_("You cannot deactivate your own account."))
         raise AccessDenied()
     user.is_active = False
-    db.session.flush()
+    # Reactivation must not bring back the sessions open now.
+    end_sessions(user, by=by, reason="account deactivated")
 
 
 def reactivate_user(user: User, *, by: User) -> None:
@@ -167,7 +241,10 @@ def change_password(user: User, current: str, new: str) -> None:
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = hash_password(new)
-    db.session.flush()
+    audit.record(audit.Action.security, user=user, target="user", target_id=user.id,
+                 details={"event": "password changed"})
+    # Whoever else is logged in as this user (perhaps who learnt the old password) is out.
+    end_sessions(user, by=user, reason="password changed")
 
 
 def set_preferred_language(user: User, language: str | None) -> None:

@@ -721,6 +721,9 @@ class PlanLineUpdate(Request):
     status: LineStatus
     delivered_on: date | None = Field(default=None, description="Required with status "
                                       "delivered, and only then.")
+    version: Id | None = Field(default=None, description="The case version you read (a "
+                               "line's changes move its case's version on): if the case "
+                               "changed since, 409 `stale` with the changes.")
 
     @field_validator("delivered_on")
     @classmethod

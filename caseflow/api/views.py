@@ -265,7 +265,8 @@ def update_plan_line(number: str, line_id: int) -> Any:
     if not plans.can_update_delivery(case, user):
         raise AccessDenied(_("The partner records the delivery of an approved plan."))
     body = _body(PlanLineUpdate)
-    plans.update_line_status(case, line, body.status, by=user, delivered_on=body.delivered_on)
+    plans.update_line_status(case, line, body.status, by=user, delivered_on=body.delivered_on,
+                             expected_version=body.version)
     return _answer(PlanLineResult(line=PlanLineOut.from_line(line), plan=_plan_out(case)))
 
 

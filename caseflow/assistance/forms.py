@@ -98,6 +98,8 @@ class NewServiceTypeForm(ServiceTypeForm):
 
 
 class EditServiceTypeForm(ServiceTypeForm):
+    # The version the admin loaded: a save from an older one is refused.
+    version = HiddenField()
     is_active = BooleanField(_l("Active"),
                              description=_l("Deactivated services can no longer be "
                                             "requested; past requests stay."))

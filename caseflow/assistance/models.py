@@ -23,6 +23,7 @@ class ServiceType(Base):
     __tablename__ = "service_types"
     __table_args__ = (
         CheckConstraint("depends_on_id IS NULL OR depends_on_id <> id", name="not_self"),
+        CheckConstraint("version > 0", name="version_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,8 +35,12 @@ class ServiceType(Base):
     depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("service_types.id"))
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An admin's save from an older version is refused (caseflow/versions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     depends_on: Mapped[ServiceType | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
 
     def name(self, language: str) -> str:
         return getattr(self, f"name_{language}", None) or self.name_en

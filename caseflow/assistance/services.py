@@ -30,6 +30,7 @@ from caseflow.errors import AccessDenied, StaleEdit, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import Beneficiary
 from caseflow.reintegration.services import is_after_arrival, parse_amount
+from caseflow.versions import differences
 
 OPEN = (ServiceStatus.requested, ServiceStatus.in_progress)
 FINAL = (ServiceStatus.completed, ServiceStatus.not_possible)
@@ -215,7 +216,9 @@ def update_service(request: ServiceRequest, status: ServiceStatus | str, *, by: 
     if expected_version is not None and expected_version != request.version:
         raise StaleEdit(_("Someone else updated this service after you opened it. Nothing of "
                           "yours was saved; look at the current state, then make your "
-                          "changes again."), request.version, [])
+                          "changes again."), request.version, differences(request, {
+                              "status": status, "outcome": outcome,
+                              "completed_on": completed_on, "fees_paid": fees_paid}))
     today = today or date.today()
     errors: dict[str, list[str]] = {}
     try:

@@ -21,6 +21,7 @@ from caseflow.cases.models import Case
 from caseflow.cases.views import load_case
 from caseflow.errors import AccessDenied, StaleEdit, ValidationFailed
 from caseflow.extensions import db
+from caseflow.versions import check_version, form_version, saving
 from caseflow.web import choices, permission_required, show_errors
 
 bp = Blueprint("assistance", __name__)
@@ -108,7 +109,7 @@ def _get_request(case: Case, request_id: int) -> ServiceRequest:
 
 @bp.route("/cases/<number>/services/<int:request_id>/update", methods=["GET", "POST"])
 @login_required
-def update_request(number: str, request_id: int) -> str | Response:
+def update_request(number: str, request_id: int) -> str | Response | tuple[str, int]:
     case = load_case(number, full=True)
     service = _get_request(case, request_id)
     _require_manage(case)
@@ -147,7 +148,7 @@ def update_request(number: str, request_id: int) -> str | Response:
             return _back(case, service.beneficiary_id)
     return render_template("assistance/update_form.html", case=case, form=form,
                            service=service, stale=stale,
-                           blocked_by=services.blocked_by(service))
+                           blocked_by=services.blocked_by(service)), 409 if stale else 200
 
 
 def _version(form: Any) -> int | None:
@@ -202,20 +203,33 @@ def new_service_type() -> str | Response:
 
 @bp.route("/admin/service-types/<int:type_id>/edit", methods=["GET", "POST"])
 @permission_required(User.can_administer)
-def edit_service_type(type_id: int) -> str | Response:
+def edit_service_type(type_id: int) -> str | Response | tuple[str, int]:
     service_type = _get_type(type_id)
     form = forms.EditServiceTypeForm(obj=service_type)
     _dependency_choices(form, service_type)
+    stale = None
     if form.validate_on_submit():
+        yours = {"name_en": form.name_en.data, "name_fr": form.name_fr.data,
+                 "name_nl": form.name_nl.data, "depends_on_id": form.depends_on_id.data,
+                 "is_active": bool(form.is_active.data)}
+        if form.position.data is not None:
+            yours["position"] = form.position.data
         try:
-            services.update_service_type(
-                service_type, name_en=form.name_en.data or "", name_fr=form.name_fr.data or "",
-                name_nl=form.name_nl.data or "", depends_on_id=form.depends_on_id.data,
-                position=form.position.data, by=current_user)
-            if form.is_active.data and not service_type.is_active:
-                services.reactivate_service_type(service_type, by=current_user)
-            elif not form.is_active.data and service_type.is_active:
-                services.deactivate_service_type(service_type, by=current_user)
+            check_version(service_type, form_version(form), yours, what=_("service type"))
+            with saving(service_type, yours, what=_("service type")):
+                services.update_service_type(
+                    service_type, name_en=form.name_en.data or "",
+                    name_fr=form.name_fr.data or "", name_nl=form.name_nl.data or "",
+                    depends_on_id=form.depends_on_id.data, position=form.position.data,
+                    by=current_user)
+                if form.is_active.data and not service_type.is_active:
+                    services.reactivate_service_type(service_type, by=current_user)
+                elif not form.is_active.data and service_type.is_active:
+                    services.deactivate_service_type(service_type, by=current_user)
+        except StaleEdit as error:
+            db.session.rollback()
+            stale = error
+            form.version.data = str(service_type.version)
         except ValidationFailed as error:
             db.session.rollback()
             show_errors(form, error)
@@ -225,4 +239,4 @@ def edit_service_type(type_id: int) -> str | Response:
                   "success")
             return redirect(url_for("assistance.service_types"))
     return render_template("assistance/service_type_form.html", form=form,
-                           service_type=service_type)
+                           service_type=service_type, stale=stale), 409 if stale else 200

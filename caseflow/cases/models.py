@@ -107,6 +107,9 @@ class Case(Base):
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL AND closure_reason IS NOT "
                         "NULL)", name="closed_has_reason"),
         CheckConstraint("status <> 'on_hold' OR held_from IS NOT NULL", name="hold_remembers"),
+        # Retention anonymises closed cases only, and an anonymised case stays closed.
+        CheckConstraint("anonymised_at IS NULL OR status = 'closed'",
+                        name="anonymised_when_closed"),
         CheckConstraint("status NOT IN ('approved', 'referred', 'accepted_by_partner', "
                         "'travel_booked', 'departed', 'no_show', 'arrival_confirmed', "
                         "'plan_drafted', 'plan_submitted', 'plan_approved', 'in_implementation', "
@@ -170,6 +173,9 @@ class Case(Base):
         enum_column(CaseStatus, "closed_status"))
     closure_reason: Mapped[ClosureReason | None] = mapped_column(
         enum_column(ClosureReason, "closure_reason"))
+    # Set by `flask retention run` (caseflow/privacy/retention.py): names, documents and free
+    # text are gone, the figures remain.
+    anonymised_at: Mapped[datetime | None]
 
     office: Mapped[Office] = relationship(foreign_keys=[office_id], lazy="joined",
                                           innerjoin=True)
@@ -234,14 +240,26 @@ class Case(Base):
         return self.can_view(user) and user.role is not Role.reintegration_officer
 
     def can_see_medical_notes(self, user: User) -> bool:
-        """Medical notes reach a partner only when the household agreed to share them."""
-        if self.can_see_asylum_details(user):
+        """Medical notes stay with the sending office (and admins); they reach the partner
+        organisation, officers and managers alike, only when the household agreed to share
+        them (consent to medical sharing, not withdrawn)."""
+        if not self.can_view(user):
+            return False
+        if user.role is Role.admin or user.office_id == self.office_id:
             return True
         from caseflow.people.models import ConsentPurpose
 
         principal = self.principal
-        return self.can_view(user) and principal is not None and \
+        return principal is not None and \
             principal.consent_for(ConsentPurpose.medical_sharing) is not None
+
+    def can_export_subject_data(self, user: User) -> bool:
+        """A person's own data (subject access) leaves the system through the managers of
+        the case's sending office, or an admin: they answer the request, not the partner."""
+        if not user.is_active:
+            return False
+        return user.role is Role.admin or (user.role is Role.manager
+                                           and self.office_id == user.office_id)
 
     def can_attach_documents(self, user: User) -> bool:
         return self.can_view(user) and user.role is not Role.admin and self.is_open

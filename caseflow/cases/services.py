@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from caseflow.accounts.models import Office, OfficeKind, Role, User
 from caseflow.cases.models import (
@@ -23,7 +23,7 @@ from caseflow.cases.models import (
     CounsellingSession,
     EventKind,
 )
-from caseflow.db import utcnow
+from caseflow.db import bump_year_counter, utcnow
 from caseflow.errors import AccessDenied, StaleEdit, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people import names
@@ -210,13 +210,7 @@ def can_register(user: User) -> bool:
 def next_case_number(year: int) -> str:
     """BE-2026-000123: per-year sequence, taken with an UPDATE that locks the counter row
     until the registering transaction ends, so two registrations never share a number."""
-    bumped = db.session.execute(
-        update(CaseCounter).where(CaseCounter.year == year)
-        .values(last_value=CaseCounter.last_value + 1).returning(CaseCounter.last_value)
-    ).scalar()
-    if bumped is None:
-        db.session.execute(insert(CaseCounter).values(year=year, last_value=1))
-        bumped = 1
+    bumped = bump_year_counter(db.session(), CaseCounter, year)
     return f"{NUMBER_PREFIX}-{year}-{bumped:06d}"
 
 
@@ -352,6 +346,12 @@ def _check_version(case: Case, expected_version: int | None) -> None:
     raise StaleEdit(_("Someone else saved this case after you opened it. Nothing of yours "
                       "was saved; look at their changes below, then make yours again."),
                     case.version, changes)
+
+
+def check_case_version(case: Case, expected_version: int | None) -> None:
+    """Refuse (StaleEdit, listing the changes since) a save of something the case's version
+    covers (its people, plan lines) from a form loaded at an older version."""
+    _check_version(case, expected_version)
 
 
 def _record_edit(case: Case, by: User, changes: dict[str, list[Any]]) -> CaseEvent | None:

@@ -227,7 +227,7 @@ def show(number: str) -> str:
 
 @bp.route("/<number>/edit", methods=["GET", "POST"])
 @login_required
-def edit(number: str) -> str | Response:
+def edit(number: str) -> str | Response | tuple[str, int]:
     case = load_case(number, full=True)
     _require(case.can_edit(current_user))
     form = forms.CaseDetailsForm(obj=case)
@@ -253,7 +253,8 @@ def edit(number: str) -> str | Response:
             db.session.commit()
             flash(_("Case %(number)s saved.", number=case.number), "success")
             return redirect(url_for("cases.show", number=case.number))
-    return render_template("cases/edit.html", case=case, form=form, stale=stale)
+    return render_template("cases/edit.html", case=case, form=form,
+                           stale=stale), 409 if stale else 200
 
 
 def _versioned_save(form: Any, save: Callable[[], Any]) -> Any:
@@ -273,14 +274,16 @@ def _versioned_save(form: Any, save: Callable[[], Any]) -> Any:
     return None
 
 
-def _person_form_page(case: Case, form: Any, person: Beneficiary | None) -> str:
+def _person_form_page(case: Case, form: Any,
+                      person: Beneficiary | None) -> tuple[str, int]:
+    stale = getattr(form, "stale", None)
     return render_template("cases/person_form.html", case=case, form=form, person=person,
-                           stale=getattr(form, "stale", None))
+                           stale=stale), 409 if stale else 200
 
 
 @bp.route("/<number>/people/<int:person_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_person(number: str, person_id: int) -> str | Response:
+def edit_person(number: str, person_id: int) -> str | Response | tuple[str, int]:
     case = load_case(number, full=True)
     _require(case.can_edit(current_user))
     person = _get_person(case, person_id)
@@ -302,7 +305,7 @@ def edit_person(number: str, person_id: int) -> str | Response:
 
 @bp.route("/<number>/people/new", methods=["GET", "POST"])
 @login_required
-def add_person(number: str) -> str | Response:
+def add_person(number: str) -> str | Response | tuple[str, int]:
     case = load_case(number, full=True)
     _require(case.can_edit(current_user))
     form = forms.prepare_person_form(forms.NewPersonForm())

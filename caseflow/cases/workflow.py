@@ -119,6 +119,14 @@ def _partner_consent(case: Case, _by: User, _data: dict[str, Any]) -> dict[str, 
     return {}
 
 
+def _not_anonymised(case: Case, _by: User, _data: dict[str, Any]) -> dict[str, list[str]]:
+    # Retention removed the names, documents and notes a reopened case would need.
+    if case.anonymised_at is not None:
+        return {"": [_("This case was anonymised under the retention rules; it cannot be "
+                       "reopened. Register a new case instead.")]}
+    return {}
+
+
 def _own_partner(case: Case, by: User, _data: dict[str, Any]) -> dict[str, list[str]]:
     if case.partner_id != by.office_id:
         return {"": [_("Only the partner organisation the case is referred to can do this.")]}
@@ -292,7 +300,8 @@ MOVES: tuple[Move, ...] = (
     Move("resume", _l("Resume"), (S.on_hold,), None, SENDING, ("optional_note",)),
     Move("close", _l("Close the case"), OPEN_STAGES, S.closed, SENDING | PARTNER,
          ("closure_reason", "optional_note"), style="danger"),
-    Move("reopen", _l("Reopen"), (S.closed,), None, MANAGER, ("note",), style="secondary"),
+    Move("reopen", _l("Reopen"), (S.closed,), None, MANAGER, ("note",), style="secondary",
+         checks=(_not_anonymised,)),
 )
 MOVES_BY_NAME = {m.name: m for m in MOVES}
 

@@ -1329,7 +1329,7 @@ def _block_cases(block: int, count: int, seed: int, world: World, numbering: Num
             "registered_by_id": office.caseworker_id,
             "principal_name": f"{principal['given_names']} {principal['family_name']}",
             "household_size": len(people), "duplicate_override_reason": None,
-            "escort_needed": False,
+            "escort_needed": False, "anonymised_at": None,
         })
         events = [{"kind": EventKind.created, "at": registered_at,
                    "by_id": office.caseworker_id, "from_status": None,

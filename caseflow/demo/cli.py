@@ -25,6 +25,8 @@ def load() -> None:
     width = max(len(login.email) for login in logins)
     for login in logins:
         click.echo(f"  {login.email:<{width}}  {login.role.label:<22}  {login.office}")
+    click.echo(f"Managers and administrators also give a two-factor code: add the key "
+               f"{data.DEMO_TOTP_SECRET} to an authenticator app (time-based, 6 digits).")
     click.echo("")
     click.echo(f"{count_demo_cases()} demo cases")
 

@@ -7,6 +7,9 @@ import cyrtranslit
 from caseflow.accounts.models import OfficeKind, Role
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for newcomers on purpose
+# Managers and admins log in with two-factor: the demo ones share this authenticator secret,
+# printed by `flask demo load` so a newcomer can add it to an authenticator app.
+DEMO_TOTP_SECRET = "DEMOCASEFLOWTOTPDEMOCASEFLOWTOTP"  # noqa: S105 - printed on purpose
 
 # (name, kind, country, city, slug for e-mail addresses)
 OFFICES = [

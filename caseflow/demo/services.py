@@ -47,11 +47,14 @@ def load_demo(with_cases: bool = True) -> list[DemoLogin]:
         office = offices[slug]
         for role, full_name in people:
             email = data.demo_email(role, slug)
-            if accounts.find_user_by_email(email) is None:
-                accounts.create_user(
+            user = accounts.find_user_by_email(email)
+            if user is None:
+                user = accounts.create_user(
                     accounts.UserData(email=email, full_name=full_name, role=role,
                                       office_id=office.id),
                     data.DEMO_PASSWORD, by=None)
+            if user.requires_two_factor and not user.has_two_factor:
+                user.totp_secret = data.DEMO_TOTP_SECRET
             logins.append(DemoLogin(email, role, office.name, full_name))
     if with_cases:
         db.session.flush()

@@ -68,7 +68,7 @@ def _show_answer_errors(form: forms.VisitForm, error: ValidationFailed) -> None:
 
 @bp.route("/cases/<number>/visits/<int:visit_id>/record", methods=["GET", "POST"])
 @login_required
-def record(number: str, visit_id: int) -> str | Response:
+def record(number: str, visit_id: int) -> str | Response | tuple[str, int]:
     case = load_case(number)
     visit = _get_visit(case, visit_id)
     if not services.can_record_visit(case, current_user):
@@ -99,7 +99,8 @@ def record(number: str, visit_id: int) -> str | Response:
     older_survey = visit.survey is not None and rss is not None \
         and visit.survey.version_id != rss.id
     return render_template("followups/record.html", case=case, visit=visit, form=form,
-                           rss=rss, stale=stale, older_survey=older_survey)
+                           rss=rss, stale=stale, older_survey=older_survey), \
+        409 if stale else 200
 
 
 @bp.route("/cases/<number>/visits/<int:visit_id>")

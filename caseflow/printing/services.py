@@ -20,7 +20,7 @@ from typing import Any
 import segno
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from caseflow.accounts.models import Role, User
 from caseflow.assistance.models import ServiceRequest, ServiceStatus
@@ -32,6 +32,7 @@ from caseflow.cases.models import (
     ClosureReason,
     EventKind,
 )
+from caseflow.db import bump_year_counter
 from caseflow.documents.storage import write_new_file
 from caseflow.errors import AccessDenied, ValidationFailed
 from caseflow.extensions import db
@@ -89,13 +90,7 @@ def has_departed(case: Case) -> bool:
 
 def next_certificate_number(year: int) -> str:
     """CF-2026-000001: per-year sequence, locked like case numbers."""
-    bumped = db.session.execute(
-        update(CertificateCounter).where(CertificateCounter.year == year)
-        .values(last_value=CertificateCounter.last_value + 1)
-        .returning(CertificateCounter.last_value)).scalar()
-    if bumped is None:
-        db.session.execute(insert(CertificateCounter).values(year=year, last_value=1))
-        bumped = 1
+    bumped = bump_year_counter(db.session(), CertificateCounter, year)
     return f"{NUMBER_PREFIX}-{year}-{bumped:06d}"
 
 
@@ -158,6 +153,9 @@ def refusal(case: Case, kind: CertificateKind, beneficiary: Beneficiary | None =
             ) -> str | None:
     """Why `case` cannot have a certificate of `kind` now (for `beneficiary`, a child, for
     the school kind), or None when it can."""
+    if case.anonymised_at is not None:
+        # The names a certificate attests were removed under the retention rules.
+        return _("This case was anonymised: no certificate can be issued for it.")
     if kind is CertificateKind.voluntary_departure:
         return None if has_departed(case) else _(
             "A departure certificate needs a confirmed departure.")

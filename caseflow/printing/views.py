@@ -3,9 +3,6 @@ public verification page (no login, rate-limited, minimal data)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from flask import (
@@ -29,6 +26,7 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from caseflow import ratelimit
 from caseflow.cases.models import Case
 from caseflow.errors import AccessDenied, ValidationFailed
 from caseflow.extensions import db
@@ -70,49 +68,17 @@ class VerifyUploadForm(FlaskForm):
 
 
 # -- rate limit ----------------------------------------------------------------------------
-class SlidingWindowLimiter:
-    """At most `limit` hits per `window` seconds per key, in this process's memory.
-
-    Good enough for one process; with several workers each has its own window, so the
-    effective limit is multiplied. A shared (Redis) limiter is for later."""
-
-    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str, limit: int | None = None) -> bool:
-        limit = self.limit if limit is None else limit
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            # Forget idle clients so the dict does not grow without bound.
-            if len(self._hits) > 10_000:
-                cutoff = now - self.window
-                for stale in [k for k, v in self._hits.items() if not v or v[-1] <= cutoff]:
-                    del self._hits[stale]
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._hits.clear()
-
-
-verify_limiter = SlidingWindowLimiter()
-
-
 def _rate_limited() -> Response | None:
+    """At most VERIFY_RATE_LIMIT requests a minute per address, counted across workers
+    (caseflow/ratelimit.py)."""
     limit = int(current_app.config.get("VERIFY_RATE_LIMIT", 30))
-    if verify_limiter.allow(request.remote_addr or "unknown", limit):
+    rule = ratelimit.Rule(ratelimit.VERIFY_PER_ADDRESS.name, f"{limit} per minute")
+    address = request.remote_addr or "unknown"
+    limiter = ratelimit.limiter()
+    if limiter.hit(rule, address):
         return None
     response = make_response(render_template("printing/rate_limited.html"), 429)
-    response.headers["Retry-After"] = str(int(verify_limiter.window))
+    response.headers["Retry-After"] = str(limiter.retry_after(rule, address))
     return response
 
 
@@ -197,7 +163,12 @@ def issue(number: str, slug: str) -> Response:
 @login_required
 def download(certificate_id: int) -> Response:
     cert = _load_certificate(certificate_id)
-    response = make_response(services.stored_bytes(cert))
+    try:
+        data = services.stored_bytes(cert)
+    except FileNotFoundError:
+        # Retention deleted the PDF of an anonymised case; the number still verifies.
+        abort(410)
+    response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
     response.headers["Cache-Control"] = "no-store"

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from caseflow.reintegration.models import LINE_STATUS_LABELS, SUPPORT_LABELS
@@ -29,12 +29,16 @@ class PlanLineForm(FlaskForm):
 
 
 class LineStatusForm(FlaskForm):
+    # The case version the user saw: a line's changes move its case's version on.
+    version = HiddenField()
     status = SelectField(_l("Status"), choices=choices(LINE_STATUS_LABELS.items()),
                          validators=[DataRequired(REQUIRED)])
     delivered_on = DateField(_l("Delivered on"), default=date.today, validators=[Optional()])
 
 
 class RulesForm(FlaskForm):
+    # The latest version the admin saw (0: none): publishing over a newer one is refused.
+    version = HiddenField()
     valid_from = DateField(_l("Valid from"), default=date.today,
                            validators=[InputRequired(REQUIRED)])
     visa_free_countries = StringField(_l("Visa-free countries"), validators=[

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from caseflow.accounts.models import Role, User
 from caseflow.cases.models import AFTER_ARRIVAL, Case, CaseEvent, CaseStatus, EventKind
+from caseflow.cases.services import check_case_version
 from caseflow.db import utcnow
-from caseflow.errors import AccessDenied, ValidationFailed
+from caseflow.errors import AccessDenied, StaleEdit, ValidationFailed
 from caseflow.extensions import db
 from caseflow.people.models import Beneficiary
 from caseflow.reintegration.models import (
@@ -28,6 +29,7 @@ from caseflow.reintegration.models import (
     ReintegrationPlan,
     SupportKind,
 )
+from caseflow.versions import differences
 
 CENT = Decimal("0.01")
 PLAIN_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -79,8 +81,12 @@ RULE_AMOUNTS = ("premium_adult_visa_free", "premium_child_visa_free",
                 "budget_visa_free", "budget_visa_required", "vulnerability_top_up")
 
 
-def publish_rules(values: dict[str, Any], *, by: User | None) -> EntitlementRules:
-    """A new version of the rules. Old versions stay as they are (approved plans cite them)."""
+def publish_rules(values: dict[str, Any], *, by: User | None,
+                  based_on: int | None = None) -> EntitlementRules:
+    """A new version of the rules. Old versions stay as they are (approved plans cite them).
+
+    `based_on` is the latest version the admin saw (0: none yet): if another admin published
+    one since, StaleEdit shows their figures next to these, and nothing is published."""
     if by is not None and not by.can_administer():
         raise AccessDenied()
     errors: dict[str, list[str]] = {}
@@ -98,6 +104,16 @@ def publish_rules(values: dict[str, Any], *, by: User | None) -> EntitlementRule
     valid_from = values.get("valid_from") or date.today()
     latest = db.session.scalar(select(EntitlementRules).order_by(
         EntitlementRules.version.desc()).limit(1))
+    if based_on is not None and based_on != (latest.version if latest else 0):
+        assert latest is not None  # a version newer than "none" exists
+        yours = {name: amounts.get(name, values.get(name)) for name in RULE_AMOUNTS}
+        yours.update(visa_free_countries=countries, valid_from=valid_from,
+                     note=values.get("note"))
+        raise StaleEdit(_("Another administrator published version %(v)d of the rules after "
+                          "you opened this page. Nothing of yours was published; look at "
+                          "their figures below, then publish yours again if they still "
+                          "apply.", v=latest.version), latest.version,
+                        differences(latest, yours))
     if latest is not None and valid_from < latest.valid_from:
         errors["valid_from"] = [_("A new version cannot start before the current one "
                                   "(%(day)s).", day=latest.valid_from.isoformat())]
@@ -275,10 +291,15 @@ def remove_line(case: Case, line: PlanLine, *, by: User) -> None:
 
 
 def update_line_status(case: Case, line: PlanLine, status: LineStatus, *, by: User,
-                       delivered_on: date | None = None, today: date | None = None) -> None:
-    """Delivery of an approved plan: planned -> in progress -> delivered, or cancelled."""
+                       delivered_on: date | None = None, today: date | None = None,
+                       expected_version: int | None = None) -> None:
+    """Delivery of an approved plan: planned -> in progress -> delivered, or cancelled.
+
+    A line has no version of its own: every change of a line moves its case's version on,
+    and `expected_version` is the case version the user saw (StaleEdit if it moved)."""
     if not can_update_delivery(case, by) or line.plan_id != case.plan.id:
         raise AccessDenied()
+    check_case_version(case, expected_version)
     today = today or date.today()
     if line.status in (LineStatus.delivered, LineStatus.cancelled):
         raise ValidationFailed(_("This line is already %(status)s.", status=line.status.label),

@@ -15,11 +15,12 @@ from caseflow.accounts.forms import ConfirmForm
 from caseflow.accounts.models import User
 from caseflow.cases.models import Case
 from caseflow.cases.views import load_case
-from caseflow.errors import AccessDenied, ValidationFailed
+from caseflow.errors import AccessDenied, StaleEdit, ValidationFailed
 from caseflow.extensions import db
 from caseflow.reintegration import services
 from caseflow.reintegration.forms import LineStatusForm, PlanLineForm, RulesForm
 from caseflow.reintegration.models import EntitlementRules, LineStatus, PlanLine, SupportKind
+from caseflow.versions import form_version
 from caseflow.web import choices, permission_required, show_errors
 
 bp = Blueprint("reintegration", __name__)
@@ -115,7 +116,7 @@ def remove_line(number: str, line_id: int) -> Response:
 
 @bp.route("/cases/<number>/plan/lines/<int:line_id>/status", methods=["GET", "POST"])
 @login_required
-def line_status(number: str, line_id: int) -> str | Response:
+def line_status(number: str, line_id: int) -> str | Response | tuple[str, int]:
     case = _case_with_plan(number)
     line = _line(case, line_id)
     if not services.can_update_delivery(case, current_user):
@@ -123,10 +124,17 @@ def line_status(number: str, line_id: int) -> str | Response:
     form = LineStatusForm()
     if request.method == "GET":
         form.status.data = line.status.value
+        form.version.data = str(case.version)
+    stale = None
     if form.validate_on_submit():
         try:
             services.update_line_status(case, line, LineStatus(form.status.data),
-                                        by=current_user, delivered_on=form.delivered_on.data)
+                                        by=current_user, delivered_on=form.delivered_on.data,
+                                        expected_version=form_version(form))
+        except StaleEdit as error:
+            db.session.rollback()
+            stale = error
+            form.version.data = str(case.version)
         except ValidationFailed as error:
             db.session.rollback()
             show_errors(form, error)
@@ -134,17 +142,21 @@ def line_status(number: str, line_id: int) -> str | Response:
             db.session.commit()
             flash(_("Plan line updated."), "success")
             return redirect(url_for("cases.show", number=case.number, _anchor="plan"))
-    return render_template("cases/simple_form.html", case=case, form=form,
-                           title=_("Delivery of: %(line)s", line=line.description))
+    return render_template("cases/simple_form.html", case=case, form=form, stale=stale,
+                           title=_("Delivery of: %(line)s", line=line.description)), \
+        409 if stale else 200
 
 
 # -- admin: entitlement rules -------------------------------------------------------------
 @bp.route("/admin/entitlements", methods=["GET", "POST"])
 @permission_required(User.can_administer)
-def rules() -> str | Response:
+def rules() -> str | Response | tuple[str, int]:
     versions = db.session.scalars(select(EntitlementRules).order_by(
         EntitlementRules.version.desc())).all()
     form = RulesForm()
+    stale = None
+    if request.method == "GET":
+        form.version.data = str(versions[0].version if versions else 0)
     if request.method == "GET" and versions:
         latest = versions[0]
         for name in services.RULE_AMOUNTS:
@@ -153,7 +165,12 @@ def rules() -> str | Response:
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in form._fields}
         try:
-            published = services.publish_rules(values, by=current_user)
+            published = services.publish_rules(values, by=current_user,
+                                               based_on=form_version(form))
+        except StaleEdit as error:
+            db.session.rollback()
+            stale = error
+            form.version.data = str(error.current_version)
         except ValidationFailed as error:
             db.session.rollback()
             show_errors(form, error)
@@ -163,4 +180,4 @@ def rules() -> str | Response:
                     "they were approved with.", v=published.version), "success")
             return redirect(url_for("reintegration.rules"))
     return render_template("reintegration/rules.html", versions=versions, form=form,
-                           amounts=services.RULE_AMOUNTS)
+                           amounts=services.RULE_AMOUNTS, stale=stale), 409 if stale else 200

@@ -20,7 +20,7 @@ def test_login_page_is_served(client):
 
 
 def test_login_success_records_last_login_and_shows_dashboard(client):
-    user = factories.make_user(role=Role.manager, email="anna@example.org")
+    user = factories.make_user(role=Role.caseworker, email="anna@example.org")
     db.session.commit()
     response = post_login(client, "ANNA@example.org ")
     assert response.status_code == 302 and response.location == "/"
@@ -63,10 +63,12 @@ def test_empty_form_gets_field_errors(client):
     assert "Enter your password." in response.text
 
 
-def test_local_next_is_followed(client):
+def test_local_next_is_followed_through_the_two_factor_step(client):
     factories.make_user(email="n@example.org", role=Role.admin)
     db.session.commit()
     response = post_login(client, "n@example.org", next_url="/admin/users?page=2")
+    assert response.location == "/login/two-factor"
+    response = client.post("/login/two-factor", data={"code": factories.totp_code()})
     assert response.location == "/admin/users?page=2"
 
 

@@ -273,7 +273,9 @@ def test_a_stale_version_is_refused_and_nothing_changes():
         services.update_service(service, ServiceStatus.not_possible, by=world.officer,
                                 outcome="Refused.", expected_version=opened_at)
     assert stale.value.current_version == service.version > opened_at
-    assert stale.value.changes == []
+    # The difference: what is stored (theirs) next to what this save sent (yours).
+    assert {"field": "outcome", "theirs": "Application filed.", "yours": "Refused."} \
+        in stale.value.changes
     assert service.status is ServiceStatus.in_progress and service.outcome == "Application filed."
 
 

@@ -210,7 +210,7 @@ def test_a_stale_update_is_refused_with_a_notice(client, login_as):
     response = client.post(f"/cases/{case.number}/services/{service.id}/update", data={
         "status": "not_possible", "outcome": "Mine.", "completed_on": "", "fees_paid": "",
         "version": str(opened_at)})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Someone else updated this service" in response.text
     saved = stored(service.id)
     assert saved.status is ServiceStatus.in_progress and saved.outcome == "Someone else's note."

@@ -111,7 +111,7 @@ def test_a_stale_correction_shows_what_changed(client, login_as):
     url = f"/cases/{case.number}/visits/{visit(case, 1).id}/record"
     assert "First." in client.get(url).text  # the form shows the recorded visit
     page = client.post(url, data=form_data(version="1"))
-    assert page.status_code == 200
+    assert page.status_code == 409
     assert "Someone else saved this visit" in page.text and "follow-up 1: mode" in page.text
     db.session.expire_all()
     assert visit(case, 1).notes == "First."

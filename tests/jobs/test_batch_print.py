@@ -18,7 +18,7 @@ def job_count() -> int:
 
 
 def login_manager(client, world):
-    client.post("/login", data={"email": world.manager.email, "password": factories.PASSWORD})
+    factories.log_in(client, world.manager)  # with the two-factor step
 
 
 def test_the_week_is_one_pdf_of_its_valid_attestations(client):

@@ -26,6 +26,7 @@ from caseflow.extensions import db
 from caseflow.jobs import services
 from caseflow.jobs.cli import jobs_cli
 from caseflow.jobs.models import Job, JobStatus
+from tests import factories
 from tests.databases import DatabaseFactory
 from tests.jobs.batch import build_week, page_count, text_of
 from tests.jobs.conftest import jobs_app
@@ -192,8 +193,7 @@ def test_a_crash_on_the_worker_is_a_failed_job_not_a_lost_one(app, client, login
 
 def test_a_week_of_attestations_printed_by_the_worker(app, client):
     week = build_week()
-    client.post("/login", data={"email": week.world.manager.email,
-                                "password": "correct horse battery staple"})
+    factories.log_in(client, week.world.manager)  # with the two-factor step
     response = client.post("/jobs/batch/departures", data={"week": week.field})
     assert response.status_code == 302
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])

@@ -1,5 +1,6 @@
 """The printing tests run on their own app: QR codes need a fixed public address
-(PUBLIC_BASE_URL) to be asserted on, and the verify page's rate limit starts empty."""
+(PUBLIC_BASE_URL) to be asserted on; the verify page's rate limit starts empty in each test
+(tests/conftest.py resets it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 from flask import Flask
 
 from caseflow.extensions import db
-from caseflow.printing.views import verify_limiter
 from caseflow.reference import load_reference_data
 from tests.conftest import make_app
 from tests.databases import DatabaseFactory
@@ -28,13 +28,6 @@ def app(databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) ->
     yield app
     with app.app_context():
         db.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_limiter() -> Iterator[None]:
-    verify_limiter.reset()
-    yield
-    verify_limiter.reset()
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ def programme(app):
 def log_in(client, user):
     from tests import factories
 
-    response = client.post("/login", data={"email": user.email,
-                                           "password": factories.PASSWORD})
+    response = factories.log_in(client, user)  # with the two-factor step of managers
     assert response.status_code == 302
 
 

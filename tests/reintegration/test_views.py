@@ -17,7 +17,7 @@ from tests.cases.helpers import case_at, move
 
 def log_in(client, user) -> None:
     client.post("/logout")
-    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    response = factories.log_in(client, user)  # with the two-factor step of managers
     assert response.status_code == 302
 
 

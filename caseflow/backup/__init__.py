@@ -1,0 +1,1 @@
+"""Backups: the database and every stored file in one checked archive (`flask backup`)."""

@@ -1,0 +1,1 @@
+"""Security tests of issue 6: access control over every route, and what the other parts add."""
