@@ -20,6 +20,7 @@ from tests.concurrency.live import (
     fresh_database,
     postgres_reachable,
 )
+from tests.databases import backend
 from tests.services import require
 
 
@@ -43,6 +44,11 @@ def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live_database(live_instance: Path) -> Iterator[Database]:
     """One fresh PostgreSQL database, migrated and seeded, for every live-server test."""
+    if backend() != "postgresql":
+        # They always run against PostgreSQL, whatever the suite's backend: once per CI run,
+        # in its PostgreSQL pass, is enough (they take two minutes).
+        pytest.skip("the live-server tests run in the PostgreSQL pass of the suite "
+                    "(TEST_DATABASE_URL=postgresql://...)")
     require("PostgreSQL", postgres_reachable(),
             f"cannot connect to {POSTGRES_URL} (the live-server tests always use PostgreSQL)")
     with fresh_database(live_instance) as database:
