@@ -41,7 +41,7 @@ from caseflow.demo.data import DEMO_PASSWORD  # noqa: E402
 from caseflow.demo.services import load_demo  # noqa: E402
 from caseflow.extensions import db  # noqa: E402
 
-CASEWORKER = "caseworker@fedasil-brussels.example.org"
+CASEWORKER = "caseworker@iom-brussels.example.org"
 HOOKS = (("after_flush", trail._capture_changes), ("before_commit", trail._write_pending),
          ("after_soft_rollback", trail._drop_undone))
 
@@ -132,6 +132,8 @@ def chain_times(app: Flask, entries: int) -> dict[str, float]:
 def run(backend: str, cases: int, entries: int, rounds: int, per_round: int) -> dict[str, Any]:
     with database(backend) as (url, folder):
         app = make_app(url, folder)
+        # The client posts forms without reading their CSRF tokens.
+        app.config["WTF_CSRF_ENABLED"] = False
         number = populate(app, cases)
         requests = request_times(app, number, rounds, per_round)
         chain = chain_times(app, entries)

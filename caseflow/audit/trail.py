@@ -312,9 +312,10 @@ def _sealed_details(entry: Pending, keys: dict[int, Fernet]) -> str:
 def write(session: Session, entries: list[Pending]) -> None:
     """Append entries to the chain, inside the session's transaction."""
     head = AuditHead.__table__
-    # Updating the head row first takes the lock that serialises writers of the chain.
-    session.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq))
-    row = session.execute(select(head.c.seq, head.c.last_hash).where(head.c.id == 1)).one()
+    # Updating the head row first takes the lock that serialises writers of the chain; what
+    # it returns was read under that lock.
+    row = session.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq)
+                          .returning(head.c.seq, head.c.last_hash)).one()
     seq, last_hash = row.seq, row.last_hash
     keys = _case_keys(session, {e.case_id for e in entries if e.changes and e.case_id})
     rows = []
