@@ -1803,8 +1803,12 @@ def _insert_sqlite(job: _Job, progress: Callable[[int], None], parallel: bool) -
 
 def _can_fork() -> bool:
     import multiprocessing
+    import threading
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    # A fork copies only the calling thread: a lock another thread held at that moment (a
+    # logging or client-library lock) stays locked in the child forever. With other
+    # threads alive the rows are made here, slower but safe.
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 rowid = literal_column("rowid")
